@@ -482,7 +482,9 @@ class Gen:
                 c.append(f'{ind}if ({rd}.read_int<int8_t>() < 0) {{')
                 c.append(f'{ind}  if (!({self.nullable_cond(f)})) {rd}.fail(errc::unexpected_null);')
                 c.append(f'{ind}}} else {{')
-                c.append(f'{ind}  {target}.emplace().decode({rd}, version);')
+                # emplace(T{}) rather than emplace(): clang evaluates the default-constructibility of a nested
+                # struct before its default member initializers are parsed and caches "false".
+                c.append(f'{ind}  {target}.emplace({f.elem}{{}}).decode({rd}, version);')
                 c.append(f'{ind}}}')
             else:
                 c.append(f'{ind}{target}.decode({rd}, version);')
@@ -598,7 +600,7 @@ class Gen:
             ind = '    ' if f.tag is None else '      '
             if f.optional:
                 out.append(f'{ind}if (({f.nullable.cond()}) && rnd.chance(5)) m.{f.name}.reset(); else {{')
-                tgt = f'm.{f.name}.emplace()'
+                tgt = f'm.{f.name}.emplace(typename std::decay_t<decltype(m.{f.name})>::value_type{{}})'
                 out.append(f'{ind}  auto& x = {tgt};')
             else:
                 out.append(f'{ind}{{ auto& x = m.{f.name};')
