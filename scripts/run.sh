@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-SAMSA_BUILD_TARGETS="samsad samsactl" bash scripts/build.sh
+SAMSA_BUILD_TARGETS="samsad" bash scripts/build.sh
 exec ./build/src/daemon/samsad "$@"

@@ -148,7 +148,11 @@ class reader {
 
 class writer {
  public:
-  writer(uint8_t* out, size_t capacity) noexcept : p_(out), end_(out + capacity) {}
+  writer(uint8_t* out, size_t capacity) noexcept : begin_(out), p_(out), end_(out + capacity) {}
+
+  // Records fields given as records_view{nullptr, n} are then not written: their offsets in the output are
+  // appended to `holes` and the caller splices the real bytes in (e.g. with sendfile) when sending.
+  void set_hole_sink(std::vector<size_t>* holes) noexcept { holes_ = holes; }
   explicit writer(std::span<uint8_t> out) noexcept : writer(out.data(), out.size()) {}
 
   size_t remaining() const noexcept { return static_cast<size_t>(end_ - p_); }
@@ -173,6 +177,11 @@ class writer {
   void write_uuid(const uuid& u) noexcept { write_raw(u.value.data(), 16); }
   void write_raw(const void* data, size_t n) noexcept {
     if (n == 0) return;
+    if (data == nullptr && holes_ != nullptr) {
+      // A records field whose bytes are sent separately (zero-copy fetch): note where they belong instead.
+      holes_->push_back(static_cast<size_t>(p_ - begin_));
+      return;
+    }
     reserve(n);
     std::memcpy(p_, data, n);
     p_ += n;
@@ -198,8 +207,10 @@ class writer {
   void reserve(size_t n) noexcept {
     if (remaining() < n) std::abort();  // size(version) and encode(version) disagree: a generator bug
   }
+  uint8_t* begin_;
   uint8_t* p_;
   uint8_t* end_;
+  std::vector<size_t>* holes_ = nullptr;
 };
 
 }  // namespace samsa::protocol

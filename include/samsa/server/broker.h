@@ -1,0 +1,74 @@
+#pragma once
+// The broker's view of its topics and partitions, shared by all request handlers. Lives on the network
+// io_context thread: handlers call it without locks. Until the Raft controller lands, topic metadata is derived
+// from the partition directories on disk (a topic exists when its <topic>-<n> directories do).
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "samsa/server/config.h"
+
+namespace samsa::storage {
+class partition_log;
+}  // namespace samsa::storage
+
+namespace samsa::server {
+
+struct partition {
+  std::string topic;
+  int32_t index = 0;
+  std::shared_ptr<storage::partition_log> log;
+};
+
+struct topic {
+  std::string name;
+  std::vector<std::shared_ptr<partition>> partitions;
+};
+
+class broker {
+ public:
+  broker(boost::asio::any_io_executor ex, broker_config config, std::string cluster_id);
+  ~broker();
+
+  const broker_config& config() const noexcept { return config_; }
+  const std::string& cluster_id() const noexcept { return cluster_id_; }
+  boost::asio::any_io_executor executor() const noexcept { return ex_; }
+  const endpoint& advertised() const noexcept;
+
+  // Opens every <topic>-<partition> directory under the first log dir (recovering each log) and rebuilds the
+  // topic table from them.
+  std::error_code load_topics();
+  // Runs time-based flushes (flush.ms) and retention for every partition.
+  void housekeeping(int64_t now_ms);
+  // Closes every log (final flush).
+  void close();
+  const std::map<std::string, topic>& topics() const noexcept { return topics_; }
+  const topic* find_topic(const std::string& name) const;
+  std::shared_ptr<partition> find_partition(const std::string& topic, int32_t index) const;
+
+  // Returns a Kafka error code (0 on success).
+  int16_t create_topic(const std::string& name, int32_t partitions, bool validate_only);
+  int16_t delete_topic(const std::string& name);
+  int16_t add_partitions(const std::string& name, int32_t new_total);
+
+  // Fetch long-polls park a timer here; an append wakes them all so they re-check.
+  void park_fetch(boost::asio::steady_timer* t) { fetch_waiters_.push_back(t); }
+  void unpark_fetch(boost::asio::steady_timer* t);
+  void notify_append();
+
+ private:
+  boost::asio::any_io_executor ex_;
+  broker_config config_;
+  std::string cluster_id_;
+  std::map<std::string, topic> topics_;
+  std::vector<boost::asio::steady_timer*> fetch_waiters_;
+};
+
+// Kafka's topic-name rule: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
+bool valid_topic_name(const std::string& name) noexcept;
+
+}  // namespace samsa::server

@@ -1,0 +1,40 @@
+#pragma once
+// What the serving path needs from the broker configuration, as a plain struct (the daemon fills it from
+// Kafka-named keys; see docs/configuration.md).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "samsa/storage/log_config.h"
+
+namespace samsa::server {
+
+struct endpoint {
+  std::string listener_name = "PLAINTEXT";
+  std::string host = "127.0.0.1";
+  uint16_t port = 9092;
+};
+
+struct broker_config {
+  int32_t node_id = 1;
+  std::vector<endpoint> listeners{endpoint{}};
+  std::vector<endpoint> advertised_listeners;  // empty: same as listeners
+  std::vector<std::filesystem::path> log_dirs{"data"};
+  int32_t num_partitions = 1;
+  int16_t default_replication_factor = 1;
+  bool auto_create_topics_enable = true;
+  bool delete_topic_enable = true;
+  int32_t socket_request_max_bytes = 104857600;
+  int32_t queued_max_requests = 500;          // per connection: requests read but not yet answered
+  int64_t connections_max_idle_ms = 600000;
+  int32_t max_connections = 2147483647;
+  int32_t message_max_bytes = 1048588;        // message.max.bytes (topic max.message.bytes default)
+  int64_t log_flush_interval_ms = INT64_MAX;  // broker defaults for flush.ms / flush.messages
+  int64_t log_flush_interval_messages = INT64_MAX;
+  int64_t log_retention_check_interval_ms = 300000;
+  storage::log_config log_defaults;
+  std::string rack;
+};
+
+}  // namespace samsa::server

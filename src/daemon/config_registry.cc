@@ -1,0 +1,188 @@
+#include "config_registry.h"
+
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+
+namespace samsa::daemon {
+namespace {
+
+constexpr config_key kKeys[] = {
+    {"process.roles", "broker,controller", "Roles of this node. Only the combined single-node mode exists so far."},
+    {"node.id", "1", "This node's id, reported to clients in Metadata."},
+    {"listeners", "PLAINTEXT://127.0.0.1:9092", "Comma-separated NAME://host:port listeners to accept clients on."},
+    {"advertised.listeners", "", "Addresses given to clients in Metadata; empty means the same as listeners."},
+    {"log.dirs", "data", "Directory holding the partition logs (the first of a comma-separated list is used)."},
+    {"log.dir", "data", "Used when log.dirs is not set."},
+    {"num.partitions", "1", "Partitions of auto-created topics and of CreateTopics with -1 partitions."},
+    {"default.replication.factor", "1", "Replication factor of auto-created topics."},
+    {"auto.create.topics.enable", "true", "Create missing topics that Metadata requests ask for."},
+    {"delete.topic.enable", "true", "Allow DeleteTopics."},
+    {"socket.request.max.bytes", "104857600", "Largest request frame accepted; larger ones close the connection."},
+    {"queued.max.requests", "500", "Requests read from one connection but not yet answered before reading pauses."},
+    {"connections.max.idle.ms", "600000", "Idle connections are closed after this long."},
+    {"max.connections", "2147483647", "Connections accepted at once."},
+    {"message.max.bytes", "1048588", "Largest record batch accepted (MESSAGE_TOO_LARGE above)."},
+    {"log.segment.bytes", "1073741824", "Segment size at which a new segment is rolled."},
+    {"log.roll.ms", "604800000", "Segment age at which a new segment is rolled (log.roll.hours = 168)."},
+    {"log.index.interval.bytes", "4096", "Log bytes between two offset-index entries."},
+    {"log.index.size.max.bytes", "10485760", "Largest offset index; a full index rolls the segment."},
+    {"log.retention.ms", "604800000", "Segments older than this are deleted (-1: never). log.retention.hours = 168."},
+    {"log.retention.bytes", "-1", "Per-partition size above which old segments are deleted (-1: no limit)."},
+    {"log.retention.check.interval.ms", "300000", "How often retention and time-based flushes run."},
+    {"log.flush.interval.messages", "9223372036854775807",
+     "fsync after this many messages for acks=0/1 (acks=all is always fsynced before it is acknowledged)."},
+    {"log.flush.interval.ms", "9223372036854775807",
+     "fsync after this long for acks=0/1 (acks=all is always fsynced before it is acknowledged)."},
+    {"log.message.timestamp.type", "CreateTime", "CreateTime keeps producer timestamps; LogAppendTime stamps them."},
+    {"broker.rack", "", "Rack of this broker, reported in Metadata."},
+};
+
+std::string trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+template <typename T>
+bool parse_int(const std::string& s, T& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+bool parse_endpoints(const std::string& s, std::vector<server::endpoint>& out) {
+  out.clear();
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item = trim(item);
+    if (item.empty()) continue;
+    const auto sep = item.find("://");
+    if (sep == std::string::npos) return false;
+    server::endpoint ep;
+    ep.listener_name = item.substr(0, sep);
+    std::string rest = item.substr(sep + 3);
+    const auto colon = rest.rfind(':');
+    if (colon == std::string::npos) return false;
+    ep.host = rest.substr(0, colon);
+    if (ep.host.size() >= 2 && ep.host.front() == '[' && ep.host.back() == ']') ep.host = ep.host.substr(1, ep.host.size() - 2);
+    if (!parse_int(rest.substr(colon + 1), ep.port)) return false;
+    out.push_back(ep);
+  }
+  return !out.empty();
+}
+
+}  // namespace
+
+std::span<const config_key> config_keys() noexcept { return kKeys; }
+
+result<properties> parse_properties(std::string_view text) {
+  properties out;
+  std::stringstream ss{std::string(text)};
+  std::string line;
+  while (std::getline(ss, line)) {
+    std::string t = trim(line);
+    if (t.empty() || t[0] == '#' || t[0] == '!') continue;
+    const auto eq = t.find_first_of("=:");
+    if (eq == std::string::npos) return std::make_error_code(std::errc::invalid_argument);
+    out[trim(std::string_view(t).substr(0, eq))] = trim(std::string_view(t).substr(eq + 1));
+  }
+  return out;
+}
+
+result<server::broker_config> build_broker_config(const properties& given, std::string& error) {
+  properties props;
+  for (const auto& k : kKeys) props[std::string(k.name)] = std::string(k.default_value);
+  for (const auto& [k, v] : given) {
+    const bool known = std::any_of(std::begin(kKeys), std::end(kKeys), [&](const config_key& c) { return c.name == k; });
+    const bool hours_alias = k == "log.retention.hours" || k == "log.retention.minutes" || k == "log.roll.hours";
+    if (!known && !hours_alias) {
+      error = "unknown configuration key '" + k + "'";
+      return std::make_error_code(std::errc::invalid_argument);
+    }
+    props[k] = v;
+  }
+  // Kafka's coarser aliases, used only when the ms form is not given.
+  auto alias = [&](const char* ms_key, const char* coarse, int64_t factor) {
+    if (given.count(ms_key) || !given.count(coarse)) return true;
+    int64_t v = 0;
+    if (!parse_int(given.at(coarse), v)) return false;
+    props[ms_key] = std::to_string(v * factor);
+    return true;
+  };
+  if (!alias("log.retention.ms", "log.retention.minutes", 60000) ||
+      !alias("log.retention.ms", "log.retention.hours", 3600000) || !alias("log.roll.ms", "log.roll.hours", 3600000)) {
+    error = "bad retention/roll hours or minutes";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+
+  server::broker_config c;
+  bool ok = true;
+  auto int_key = [&](const char* key, auto& field) {
+    if (!parse_int(props[key], field)) {
+      if (ok) error = std::string("'") + key + "' must be an integer, got '" + props[key] + "'";
+      ok = false;
+    }
+  };
+  auto bool_key = [&](const char* key, bool& field) {
+    const std::string& v = props[key];
+    if (v == "true") field = true;
+    else if (v == "false") field = false;
+    else {
+      if (ok) error = std::string("'") + key + "' must be true or false";
+      ok = false;
+    }
+  };
+  int_key("node.id", c.node_id);
+  if (!parse_endpoints(props["listeners"], c.listeners)) {
+    error = "bad listeners '" + props["listeners"] + "' (expected NAME://host:port[,...])";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  if (!props["advertised.listeners"].empty() && !parse_endpoints(props["advertised.listeners"], c.advertised_listeners)) {
+    error = "bad advertised.listeners '" + props["advertised.listeners"] + "'";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  const std::string dirs = given.count("log.dirs") ? props["log.dirs"] : props["log.dir"];
+  c.log_dirs.clear();
+  std::stringstream ds(dirs);
+  for (std::string d; std::getline(ds, d, ',');)
+    if (!trim(d).empty()) c.log_dirs.emplace_back(trim(d));
+  if (c.log_dirs.empty()) {
+    error = "log.dirs is empty";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  int_key("num.partitions", c.num_partitions);
+  int_key("default.replication.factor", c.default_replication_factor);
+  bool_key("auto.create.topics.enable", c.auto_create_topics_enable);
+  bool_key("delete.topic.enable", c.delete_topic_enable);
+  int_key("socket.request.max.bytes", c.socket_request_max_bytes);
+  int_key("queued.max.requests", c.queued_max_requests);
+  int_key("connections.max.idle.ms", c.connections_max_idle_ms);
+  int_key("max.connections", c.max_connections);
+  int_key("message.max.bytes", c.message_max_bytes);
+  int_key("log.segment.bytes", c.log_defaults.segment_bytes);
+  int_key("log.roll.ms", c.log_defaults.segment_ms);
+  int_key("log.index.interval.bytes", c.log_defaults.index_interval_bytes);
+  int_key("log.index.size.max.bytes", c.log_defaults.segment_index_bytes);
+  int_key("log.retention.ms", c.log_defaults.retention_ms);
+  int_key("log.retention.bytes", c.log_defaults.retention_bytes);
+  int_key("log.retention.check.interval.ms", c.log_retention_check_interval_ms);
+  int_key("log.flush.interval.messages", c.log_defaults.flush_messages);
+  int_key("log.flush.interval.ms", c.log_defaults.flush_ms);
+  const std::string& ts_type = props["log.message.timestamp.type"];
+  if (ts_type != "CreateTime" && ts_type != "LogAppendTime") {
+    error = "log.message.timestamp.type must be CreateTime or LogAppendTime";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  c.log_defaults.log_append_time = ts_type == "LogAppendTime";
+  c.rack = props["broker.rack"];
+  if (!ok) return std::make_error_code(std::errc::invalid_argument);
+  if (c.queued_max_requests <= 0 || c.socket_request_max_bytes <= 0 || c.num_partitions <= 0) {
+    error = "queued.max.requests, socket.request.max.bytes and num.partitions must be positive";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  return c;
+}
+
+}  // namespace samsa::daemon

@@ -1,0 +1,46 @@
+// ListOffsets (2), v1-5: -2 earliest, -1 latest (high watermark), otherwise the first offset whose batch has a
+// timestamp >= the one asked (-1/-1 when there is none).
+#include "handlers.h"
+#include "samsa/storage/partition_log.h"
+
+namespace samsa::server {
+
+boost::asio::awaitable<void> handle_list_offsets(request_context& ctx) {
+  protocol::ListOffsetsRequest req;
+  if (!ctx.decode(req)) co_return;
+  protocol::ListOffsetsResponse resp;
+  for (const auto& t : req.topics) {
+    auto& rt = resp.topics.emplace_back();
+    rt.name = t.name;
+    for (const auto& p : t.partitions) {
+      auto& rp = rt.partitions.emplace_back();
+      rp.partition_index = p.partition_index;
+      auto part = ctx.b.find_partition(t.name, p.partition_index);
+      if (!part) {
+        rp.error_code = kafka_error::unknown_topic_or_partition;
+        continue;
+      }
+      const auto& log = *part->log;
+      rp.leader_epoch = 0;
+      if (p.timestamp == -2) {
+        rp.offset = log.log_start_offset();
+        rp.timestamp = -1;
+      } else if (p.timestamp == -1) {
+        rp.offset = log.log_end_offset();
+        rp.timestamp = -1;
+      } else if (p.timestamp == -3) {
+        auto [ts, off] = log.max_timestamp_and_offset();
+        rp.timestamp = ts;
+        rp.offset = off;
+      } else {
+        auto off = log.offset_for_timestamp(p.timestamp);
+        rp.offset = off ? *off : -1;
+        rp.timestamp = off ? p.timestamp : -1;
+      }
+    }
+  }
+  ctx.respond(resp);
+  co_return;
+}
+
+}  // namespace samsa::server

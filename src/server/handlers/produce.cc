@@ -1,0 +1,118 @@
+// Produce (0), v3-7. One v2 batch per partition, validated (size, magic, CRC, counts, codec) before it is
+// appended; the log rewrites baseOffset and partitionLeaderEpoch in place in the request buffer, so the
+// batch is written to disk without a copy. acks=-1 is answered only once the batch is fsynced (group commit);
+// acks=0 gets no response at all.
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "handlers.h"
+#include "samsa/records/record_batch.h"
+#include "samsa/storage/errc.h"
+#include "samsa/storage/partition_log.h"
+
+namespace samsa::server {
+namespace {
+
+namespace asio = boost::asio;
+
+// Waits (without blocking the thread) until everything appended to `log` so far is durable.
+asio::awaitable<std::error_code> flushed(storage::partition_log& log, asio::any_io_executor ex) {
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::error_code)>(
+      [&log, ex](auto handler) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        auto work = std::make_shared<asio::executor_work_guard<asio::any_io_executor>>(ex);
+        log.flush([h, ex, work](std::error_code ec) {
+          asio::post(ex, [h, ec, work]() mutable { (*h)(ec); });
+        });
+      },
+      asio::use_awaitable);
+}
+
+int16_t validate_batch(const protocol::records_view& records, int16_t version, int32_t max_message_bytes,
+                       records::batch_view& out) {
+  if (records.size() == 0) return kafka_error::corrupt_message;
+  auto bv = records::batch_view::parse(records.span());
+  if (!bv) return kafka_error::corrupt_message;
+  if (bv->size_bytes() != records.size())  // exactly one batch per partition
+    return version >= 8 ? kafka_error::invalid_record : kafka_error::corrupt_message;
+  if (records.size() > static_cast<size_t>(max_message_bytes)) return kafka_error::message_too_large;
+  if (auto ec = bv->validate()) {
+    if (ec == records::errc::unsupported_compression) return kafka_error::unsupported_compression_type;
+    return kafka_error::corrupt_message;
+  }
+  if (bv->is_control()) return kafka_error::invalid_record;
+  if (bv->compression() == records::compression::zstd && version < 7) return kafka_error::unsupported_compression_type;
+  if (bv->record_count() == 0) return kafka_error::corrupt_message;
+  out = *bv;
+  return kafka_error::none;
+}
+
+}  // namespace
+
+asio::awaitable<void> handle_produce(request_context& ctx) {
+  protocol::ProduceRequest req;
+  if (!ctx.decode(req)) co_return;
+  broker& b = ctx.b;
+  const int16_t v = ctx.version();
+  ctx.out->no_response = req.acks == 0;
+  const bool valid_acks = req.acks == 0 || req.acks == 1 || req.acks == -1;
+
+  protocol::ProduceResponse resp;
+  std::vector<std::pair<size_t, size_t>> flush_targets;  // (topic index, partition index) in resp
+  std::vector<std::shared_ptr<partition>> flush_parts;
+  bool appended = false;
+  resp.responses.reserve(req.topic_data.size());
+  for (const auto& t : req.topic_data) {
+    auto& rt = resp.responses.emplace_back();
+    rt.name = t.name;
+    rt.partition_responses.reserve(t.partition_data.size());
+    for (const auto& pd : t.partition_data) {
+      auto& rp = rt.partition_responses.emplace_back();
+      rp.index = pd.index;
+      rp.base_offset = -1;
+      if (!valid_acks) {
+        rp.error_code = kafka_error::invalid_required_acks;
+        continue;
+      }
+      auto part = b.find_partition(t.name, pd.index);
+      if (!part) {
+        rp.error_code = kafka_error::unknown_topic_or_partition;
+        continue;
+      }
+      records::batch_view bv;
+      rp.error_code = validate_batch(pd.records.value_or(protocol::records_view{}), v, b.config().message_max_bytes, bv);
+      if (rp.error_code != kafka_error::none) continue;
+      // The frame buffer belongs to this request: the log may rewrite the batch header in it.
+      std::span<uint8_t> batch(const_cast<uint8_t*>(pd.records->data()), pd.records->size());
+      auto r = part->log->append(batch, 0);
+      if (!r) {
+        spdlog::error("[{}-{}] append failed: {}", t.name, pd.index, r.error().message());
+        rp.error_code = kafka_error::kafka_storage_error;
+        continue;
+      }
+      appended = true;
+      rp.base_offset = r->base_offset;
+      rp.log_append_time_ms = r->log_append_time;
+      rp.log_start_offset = part->log->log_start_offset();
+      if (req.acks == -1) {
+        flush_targets.emplace_back(resp.responses.size() - 1, rt.partition_responses.size() - 1);
+        flush_parts.push_back(part);
+      }
+    }
+  }
+  if (appended) b.notify_append();
+  for (size_t i = 0; i < flush_parts.size(); ++i) {
+    const std::error_code ec = co_await flushed(*flush_parts[i]->log, b.executor());
+    if (ec) {
+      auto& rp = resp.responses[flush_targets[i].first].partition_responses[flush_targets[i].second];
+      spdlog::error("[{}-{}] flush failed: {}", flush_parts[i]->topic, flush_parts[i]->index, ec.message());
+      rp.error_code = kafka_error::kafka_storage_error;
+      rp.base_offset = -1;
+    }
+  }
+  if (!ctx.out->no_response) ctx.respond(resp);
+}
+
+}  // namespace samsa::server
