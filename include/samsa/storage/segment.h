@@ -1,0 +1,145 @@
+#pragma once
+// One log segment: `<base>.log` (batches exactly as appended), `<base>.index`, `<base>.timeindex`.
+// Not thread-safe: partition_log serializes mutation under its lock; the .log file itself is read concurrently
+// by position (pread/sendfile) up to a size snapshot taken under that lock.
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+
+#include "samsa/base/result.h"
+#include "samsa/storage/checkpoint.h"
+#include "samsa/storage/file.h"
+#include "samsa/storage/index.h"
+#include "samsa/storage/log_config.h"
+
+namespace samsa::storage {
+
+// "00000000000000001234" + suffix.
+std::string segment_file_name(int64_t base_offset, std::string_view suffix);
+// Parses a 20-digit base offset file stem; nullopt for anything else.
+std::optional<int64_t> parse_segment_base(std::string_view stem);
+
+// Fields of a batch header the storage layer cares about.
+struct batch_info {
+  int64_t base_offset = 0;
+  int64_t last_offset = 0;
+  int64_t max_timestamp = -1;
+  uint32_t size = 0;  // whole batch, batchLength + 12
+  int32_t leader_epoch = -1;
+};
+
+// Reads batch headers from a segment file by position through a small read-ahead window.
+class header_reader {
+ public:
+  header_reader(const segment_file& f, uint64_t end) : f_(f), end_(end) {}
+  // The batch at `pos`: std::nullopt at/after end; errc::corrupt when the header is implausible or the batch
+  // runs past `end`; io_error on read failure.
+  result<std::optional<batch_info>> at(uint64_t pos);
+
+ private:
+  const segment_file& f_;
+  uint64_t end_;
+  uint64_t win_pos_ = 0;
+  size_t win_len_ = 0;
+  uint8_t buf_[16384];
+};
+
+class segment {
+ public:
+  static result<std::unique_ptr<segment>> create(const std::filesystem::path& dir, int64_t base_offset,
+                                                 int64_t now_ms);
+  // Opens an existing .log (its indexes are loaded or rebuilt separately).
+  static result<std::unique_ptr<segment>> open(const std::filesystem::path& dir, int64_t base_offset,
+                                               int64_t now_ms);
+
+  int64_t base_offset() const noexcept { return base_; }
+  uint64_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  int64_t next_offset() const noexcept { return next_offset_; }
+  int64_t max_timestamp() const noexcept { return max_ts_; }
+  int64_t offset_of_max_timestamp() const noexcept { return offset_of_max_ts_; }
+  int64_t created_ms() const noexcept { return created_ms_; }
+  const std::shared_ptr<segment_file>& log_file() const noexcept { return log_; }
+  const offset_index& index() const noexcept { return oindex_; }
+  const time_index& tindex() const noexcept { return tindex_; }
+  std::filesystem::path log_path() const;
+  std::filesystem::path index_path() const;
+  std::filesystem::path timeindex_path() const;
+
+  // --- appending (caller holds the partition's exclusive lock) ---
+  // Whether `n` more index entries would overflow a segment.index.bytes-sized index.
+  bool index_room(size_t n, uint32_t segment_index_bytes) const noexcept;
+  // Writes the gathered bytes at the end; on failure the file is truncated back and nothing changes (if even
+  // that fails, `*unrecoverable` is set). On success records each batch (indexes, max timestamp, next offset).
+  std::error_code append(const struct iovec* iov, size_t iovcnt, std::span<const batch_info> batches,
+                         uint32_t index_interval_bytes, bool* unrecoverable);
+  // Called when the segment stops being the active one: adds the final time-index entry.
+  void on_roll();
+
+  // --- reading ---
+  // A file position at or before the batch containing `offset` (from the sparse index).
+  uint64_t lookup_position(int64_t offset) const noexcept;
+  // The offset-index entry used by lookup_position (to verify it when reading).
+  std::optional<offset_entry> lookup_entry(int64_t offset) const noexcept;
+
+  // --- recovery ---
+  struct scan_outcome {
+    uint64_t valid_bytes = 0;      // bytes of complete, CRC-valid batches
+    int64_t next_offset = 0;       // offset after the last valid batch (base when none)
+    std::error_code bad;           // why the scan stopped before the end of the file ({} = clean)
+  };
+  // Full scan with CRC checks; rebuilds both indexes and the in-memory state from the valid prefix. Does not
+  // touch the file. `min_offset`: batches must start at or after it. Leader epochs seen are fed to `epochs`.
+  // `allow_gaps`: a batch may start after the previous one's next offset (compacted logs); otherwise it must
+  // start exactly there (catches flipped baseOffset bytes, which the CRC does not cover).
+  scan_outcome recover(uint32_t index_interval_bytes, int64_t min_offset, leader_epoch_cache* epochs,
+                       bool allow_gaps);
+  // Loads the index files and checks them (structure + the last entries against the log, and the tail of the
+  // log after the last entry). On any doubt returns an error (caller rebuilds with recover()).
+  std::error_code load(int64_t next_segment_base, uint32_t index_interval_bytes);
+  // Truncates the .log to `pos` (a batch boundary) and rebuilds the in-memory state from headers.
+  std::error_code truncate_to_position(uint64_t pos, uint32_t index_interval_bytes);
+  // The position of the first batch whose last offset is >= offset (size() when none).
+  result<uint64_t> position_of(int64_t offset) const;
+
+  // --- durability ---
+  // Rewrites both index files from memory (used when the segment becomes inactive, on close, after rebuild).
+  std::error_code write_indexes();
+  std::error_code sync_log() const { return log_->datasync(); }
+  // Writes the index files if dirty and fdatasyncs .log, .index and .timeindex.
+  std::error_code sync_all();
+  // Unlinks the three files (open descriptors stay valid for readers).
+  void remove_files();
+  // Renames the files with a suffix appended (".deleted", ".swap", ...), or removes one.
+  std::error_code rename_suffix(std::string_view from_suffix, std::string_view to_suffix);
+
+ private:
+  segment(std::filesystem::path dir, int64_t base, std::shared_ptr<segment_file> log, int64_t now_ms)
+      : dir_(std::move(dir)), base_(base), next_offset_(base), created_ms_(now_ms), log_(std::move(log)) {}
+  void reset_state();
+  void record_batch(const batch_info& b, uint64_t position, uint32_t index_interval_bytes);
+  // Rebuilds state from headers (no CRC) over [0, size_).
+  std::error_code rebuild_from_headers(uint32_t index_interval_bytes);
+
+  std::filesystem::path dir_;
+  int64_t base_;
+  uint64_t size_ = 0;
+  int64_t next_offset_;
+  int64_t max_ts_ = -1;
+  int64_t offset_of_max_ts_ = -1;
+  int64_t created_ms_;
+  bool created_from_batch_ = false;
+  uint64_t bytes_since_index_ = 0;
+  std::shared_ptr<segment_file> log_;
+  offset_index oindex_;
+  time_index tindex_;
+  bool indexes_dirty_ = true;
+};
+
+}  // namespace samsa::storage
