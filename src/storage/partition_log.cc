@@ -127,7 +127,10 @@ result<std::unique_ptr<partition_log>> partition_log::open(const fs::path& dir_i
     return errno_to_error(fec.value());
   }
   std::unique_ptr<partition_log> log(new partition_log(dir, topic, partition, config, std::move(opts)));
-  if (auto ec = log->recover()) return ec;
+  if (auto ec = log->recover()) {
+    log->closed_ = true;  // nothing to flush: the destructor must not touch the half-loaded state
+    return ec;
+  }
   return log;
 }
 
@@ -225,9 +228,20 @@ std::error_code partition_log::recover() {
     segment_set::ptr s(std::move(*opened));
     const bool last = i + 1 == bases.size();
     const int64_t next_base = last ? -1 : bases[i + 1];
-    if (prev_next >= 0 && s->base_offset() < prev_next && i < scan_from) {
-      spdlog::critical("[{}] segment {} overlaps the previous one (ends at {})", name_, s->base_offset(), prev_next);
-      return make_error_code(errc::corrupt);
+    // Segments must tile the offset space (compacted logs may leave gaps between them).
+    if (prev_next >= 0 && (s->base_offset() < prev_next || (!config_.compact && s->base_offset() != prev_next))) {
+      if (prev_next < rpoint) {
+        spdlog::critical("[{}] segment {} does not follow the previous one (which ends at {}) below the recovery "
+                         "point {}: fsynced data is missing",
+                         name_, s->base_offset(), prev_next, rpoint);
+        return make_error_code(errc::corrupt);
+      }
+      spdlog::warn("[{}] segment {} does not follow the previous one (ends at {}); dropping it and later ones", name_,
+                   s->base_offset(), prev_next);
+      for (size_t j = i; j < bases.size(); ++j)
+        for (auto ext : {".log", ".index", ".timeindex"}) fs::remove(dir_ / segment_file_name(bases[j], ext), fec);
+      truncated = true;
+      break;
     }
     if (i < scan_from) {
       if (auto ec = s->load(next_base, interval)) {
@@ -943,6 +957,7 @@ std::error_code partition_log::close() {
     if (closed_) return {};
     closed_ = true;
     if (failed_) return failed_;
+    if (segments_.empty()) return {};
     all = segments_.all();
     segments_.active()->on_roll();
     unsynced_.clear();
