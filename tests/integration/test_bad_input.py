@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+"""Malformed and hostile input on raw sockets against a real samsad.
+
+After every case the broker must still be running and a fresh client (raw ApiVersions, and kcat -L) must work.
+"""
+
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import KCAT, Broker, api_versions, api_versions_request, connect, expect_closed, read_frame, \
+    parse_api_versions, request, run  # noqa: E402
+
+UNSUPPORTED_VERSION = 35
+
+
+class BadInput(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Broker(name="samsad-bad-input").start()
+        err, cls.apis = api_versions(cls.broker.port, 0)
+        assert err == 0, "ApiVersions v0 error %d" % err
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.broker.stop()
+
+    def tearDown(self):
+        self.assert_serving("after " + self.id())
+
+    def assert_serving(self, what):
+        self.broker.assert_alive(what)
+        for v in (0, 3):
+            err, apis = api_versions(self.broker.port, v)
+            self.assertEqual(err, 0, "%s: ApiVersions v%d error" % (what, v))
+            self.assertIn(18, apis, "%s: ApiVersions v%d lists key 18" % (what, v))
+        p = run([KCAT, "-L", "-b", self.broker.bootstrap, "-m", "10", "-X", "socket.timeout.ms=10000"],
+                timeout=30, check=False)
+        self.assertEqual(p.returncode, 0, "%s: kcat -L failed: %s" % (what, p.stderr.decode()[-2000:]))
+        self.assertIn(b"1 brokers:", p.stdout, p.stdout[-500:])
+
+    def test_api_versions_all_versions(self):
+        for v in (0, 1, 2, 3):
+            err, apis = api_versions(self.broker.port, v)
+            self.assertEqual(err, 0, "v%d" % v)
+            lo, hi = apis[18]
+            self.assertEqual(lo, 0, "ApiVersions min must be 0")
+            self.assertGreaterEqual(hi, 3, "ApiVersions max must be >= 3")
+            # Feature gates of librdkafka 2.0.2 (COMPAT.md §2, §17.1)
+            self.assertTrue(apis[0][0] <= 3 <= apis[0][1] and apis[0][0] <= 7 <= apis[0][1], "Produce 3 and 7: %s" % (apis[0],))
+            self.assertTrue(apis[1][0] <= 4 <= apis[1][1] and apis[1][0] <= 10 <= apis[1][1], "Fetch 4 and 10: %s" % (apis[1],))
+            self.assertTrue(apis[2][0] <= 1 <= apis[2][1], "ListOffsets 1: %s" % (apis[2],))
+            self.assertTrue(apis[3][0] == 0, "Metadata min 0 (kafka-python sends v0): %s" % (apis[3],))
+
+    def test_api_versions_v9_unsupported_version_v0_layout(self):
+        with connect(self.broker.port) as s:
+            body = harness.compact_string("samsa-it") + harness.compact_string("1.0") + b"\x00"
+            s.sendall(request(18, 9, 777, body, flexible=True))
+            f = read_frame(s)
+            self.assertIsNotNone(f, "no reply to ApiVersions v9 (connection closed)")
+            corr, err, apis = parse_api_versions(f, 0)  # v0 layout, response header v0
+            self.assertEqual(corr, 777)
+            self.assertEqual(err, UNSUPPORTED_VERSION)
+            self.assertIn(18, apis, "UNSUPPORTED_VERSION reply must list key 18: %r" % f[:80])
+            self.assertEqual(apis[18][0], 0)
+            self.assertGreaterEqual(apis[18][1], 3)
+            # The connection stays usable: retry at the advertised max.
+            s.sendall(api_versions_request(778, apis[18][1]))
+            f = read_frame(s)
+            self.assertIsNotNone(f, "connection closed after UNSUPPORTED_VERSION reply")
+            corr, err, _ = parse_api_versions(f, apis[18][1])
+            self.assertEqual((corr, err), (778, 0))
+
+    def test_oversized_frame_2gb(self):
+        with connect(self.broker.port) as s:
+            s.sendall(struct.pack(">i", 0x7FFFFFF0) + b"\x00\x12\x00\x00" + b"\x00" * 100)
+            expect_closed(s)
+
+    def test_negative_length(self):
+        for size in (-1, -5, -0x80000000):
+            with connect(self.broker.port) as s:
+                s.sendall(struct.pack(">i", size) + b"\x00\x12\x00\x00\x00\x00\x00\x01")
+                expect_closed(s)
+
+    def test_zero_and_tiny_length(self):
+        for payload in (struct.pack(">i", 0), struct.pack(">i", 3) + b"\x00\x12\x00"):
+            with connect(self.broker.port) as s:
+                s.sendall(payload)
+                expect_closed(s)
+
+    def test_truncated_frame_then_close(self):
+        for _ in range(20):
+            with connect(self.broker.port) as s:
+                frame = api_versions_request(1, 0)
+                s.sendall(frame[: len(frame) // 2])
+        with connect(self.broker.port) as s:
+            s.sendall(struct.pack(">i", 1000) + b"\x00\x03\x00\x01")
+            s.shutdown(socket.SHUT_WR)
+            expect_closed(s)
+
+    def test_garbage_api_key(self):
+        for key in (12345, -7, 32767):
+            with connect(self.broker.port) as s:
+                s.sendall(request(key, 0, 1, b"\xde\xad\xbe\xef"))
+                expect_closed(s)
+
+    def test_unsupported_version_non_api_versions(self):
+        for key, ver in ((3, 999), (0, 200), (1, 100), (3, -1)):
+            with connect(self.broker.port) as s:
+                s.sendall(request(key, ver, 5, b"\x00" * 16))
+                expect_closed(s)
+
+    def test_random_garbage(self):
+        import random
+        rnd = random.Random(1234)
+        for _ in range(50):
+            with connect(self.broker.port) as s:
+                n = rnd.randint(10, 400)
+                body = bytes(rnd.getrandbits(8) for _ in range(n))
+                # plausible header (Metadata v1..v8) followed by random bytes: broker may answer or close
+                msg = struct.pack(">hhi", 3, rnd.randint(1, 8), 9) + body
+                s.sendall(struct.pack(">i", len(msg)) + msg)
+                s.settimeout(5)
+                try:
+                    while s.recv(65536):
+                        pass
+                except socket.timeout:
+                    pass  # an answer and an open connection is fine too
+                except OSError:
+                    pass
+        self.broker.assert_alive("random garbage")
+
+    def test_pipelined_100k_api_versions_in_order(self):
+        n = 100_000
+        s = connect(self.broker.port, timeout=30)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        errors = []
+
+        def sender():
+            try:
+                chunk = []
+                for i in range(n):
+                    chunk.append(api_versions_request(i, 0 if i % 2 else 3))
+                    if len(chunk) == 1000:
+                        s.sendall(b"".join(chunk))
+                        chunk = []
+                if chunk:
+                    s.sendall(b"".join(chunk))
+            except OSError as e:
+                errors.append(e)
+
+        t = threading.Thread(target=sender, daemon=True)
+        t0 = time.monotonic()
+        t.start()
+        try:
+            for i in range(n):
+                f = read_frame(s)
+                if f is None:
+                    self.fail("connection closed after %d of %d pipelined responses" % (i, n))
+                corr, err, apis = parse_api_versions(f, 0 if i % 2 else 3)
+                if corr != i or err != 0 or 18 not in apis:
+                    self.fail("response #%d: correlation %d (want %d), error %d, keys %s" % (i, corr, i, err,
+                                                                                          sorted(apis)[:5]))
+        except socket.timeout:
+            self.fail("timed out waiting for response #%d of %d" % (i, n))
+        finally:
+            s.close()
+        t.join(10)
+        self.assertEqual(errors, [])
+        harness.log("100k pipelined ApiVersions answered in order in %.1f s" % (time.monotonic() - t0))
+
+    def test_slow_loris_does_not_block_others(self):
+        slow = connect(self.broker.port, timeout=30)
+        frame = api_versions_request(4321, 0)
+        slow.sendall(frame[:2])  # half a size prefix
+        other = []
+        try:
+            # Other clients are served promptly while the slow one dribbles.
+            for _ in range(5):
+                t0 = time.monotonic()
+                err, _ = api_versions(self.broker.port, 0, timeout=5)
+                self.assertEqual(err, 0)
+                other.append(time.monotonic() - t0)
+            p = run([KCAT, "-L", "-b", self.broker.bootstrap, "-X", "socket.timeout.ms=5000"], timeout=15)
+            self.assertIn(b"1 brokers:", p.stdout)
+            # Many idle half-open connections at once do not stall the broker either.
+            idle = [connect(self.broker.port) for _ in range(50)]
+            for c in idle:
+                c.sendall(b"\x00\x00")
+            self.assertEqual(api_versions(self.broker.port, 3, timeout=5)[0], 0)
+            for c in idle:
+                c.close()
+            # Finish the slow frame one byte at a time; it is still answered correctly.
+            for b in frame[2:]:
+                slow.sendall(bytes([b]))
+                time.sleep(0.01)
+            f = read_frame(slow)
+            self.assertIsNotNone(f, "slow client closed instead of answered")
+            corr, err, apis = parse_api_versions(f, 0)
+            self.assertEqual((corr, err), (4321, 0))
+        finally:
+            slow.close()
+        self.assertLess(max(other), 2.0, "ApiVersions latency while a slow client is connected: %s" % other)
+
+    def test_many_connections_closed_abruptly(self):
+        for i in range(200):
+            s = connect(self.broker.port)
+            s.sendall(api_versions_request(i, 3))
+            # RST instead of FIN, sometimes before the response arrives
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        self.broker.assert_alive("abrupt closes")
+
+
+if __name__ == "__main__":
+    harness.main(timeout=300)
