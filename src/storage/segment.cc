@@ -352,9 +352,20 @@ std::error_code segment::write_indexes() {
 }
 
 std::error_code segment::sync_all() {
-  if (indexes_dirty_)
-    if (auto ec = write_indexes()) return ec;
+  // Index files are derived data: failing to *write* them (disk full) is not fatal -- they stay dirty, are
+  // retried on the next flush, and recovery rebuilds (CRC-checked) any that are missing or short. A failed
+  // fdatasync of the log, on the other hand, is.
+  bool indexes_written = true;
+  if (indexes_dirty_) {
+    if (auto ec = write_indexes()) {
+      if (ec != make_error_code(errc::disk_full)) return ec;
+      spdlog::warn("storage: cannot write indexes of {}: {}; will retry", log_path().string(), ec.message());
+      indexes_dirty_ = true;
+      indexes_written = false;
+    }
+  }
   if (auto ec = log_->datasync()) return ec;
+  if (!indexes_written) return {};
   for (auto p : {index_path(), timeindex_path()}) {
     auto f = segment_file::open(p, false);
     if (!f) return f.error();
