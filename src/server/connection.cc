@@ -135,7 +135,7 @@ asio::awaitable<void> writer(std::shared_ptr<connection_state> c) {
 asio::awaitable<void> idle_watchdog(std::shared_ptr<connection_state> c, std::chrono::milliseconds max_idle) {
   while (!c->closing) {
     c->idle.expires_after(max_idle);
-    auto [ec] = co_await c->idle.async_wait(use_nothrow);
+    co_await c->idle.async_wait(use_nothrow);  // cancelled on close; the loop condition handles it
     if (c->closing) break;
     if (std::chrono::steady_clock::now() - c->last_activity >= max_idle && c->pending.empty()) {
       spdlog::debug("[{}] closing idle connection", c->peer);
