@@ -2,6 +2,8 @@
 # Configures and builds Samsa into build/ (Ninja, ccache when present). Extra arguments go to CMake.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Let ccache share results between clones of the tree (paths are rewritten relative to it).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 BUILD_DIR=${SAMSA_BUILD_DIR:-build}
 BUILD_TYPE=${SAMSA_BUILD_TYPE:-RelWithDebInfo}
 extra=()

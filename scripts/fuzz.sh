@@ -4,6 +4,8 @@
 # target for the given seconds: scripts/fuzz.sh <target> <seconds>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Let ccache share results between clones of the tree (paths are rewritten relative to it).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 if ! command -v clang++ >/dev/null 2>&1; then
   echo "fuzz: clang++ not found; run scripts/setup.sh" >&2
   exit 1
