@@ -517,6 +517,7 @@ void partition_log::run_flush() {
       }
     }
     if (!ec && active && (target > durable_.load() || !to_sync.empty() || dir_dirty)) {
+      flush_rounds_.fetch_add(1, std::memory_order_relaxed);
       for (const auto& s : to_sync)
         if ((ec = s->sync_all())) break;
       if (!ec) ec = active->sync_log();

@@ -17,7 +17,7 @@ using namespace testing;
 namespace rec = samsa::records;
 const quiet_logs quiet;
 
-struct fixture : ::testing::Test {
+struct partition_log_test : ::testing::Test {
   temp_dir tmp;
   fs::path dir = tmp.path / "topic-0";
   int64_t clock_ms = 1'700'000'000'000;
@@ -33,7 +33,7 @@ struct fixture : ::testing::Test {
   }
 };
 
-TEST_F(fixture, OpenCreatesDirectoryAndEmptyLog) {
+TEST_F(partition_log_test, OpenCreatesDirectoryAndEmptyLog) {
   auto log = open_log();
   EXPECT_TRUE(fs::exists(dir / "00000000000000000000.log"));
   EXPECT_TRUE(fs::exists(dir / "00000000000000000000.index"));
@@ -45,13 +45,13 @@ TEST_F(fixture, OpenCreatesDirectoryAndEmptyLog) {
   EXPECT_EQ(log->partition(), 0);
 }
 
-TEST_F(fixture, OpenRejectsDirectoryNotNamedTopicDashPartition) {
+TEST_F(partition_log_test, OpenRejectsDirectoryNotNamedTopicDashPartition) {
   auto r = partition_log::open(tmp.path / "nopartition", small_config());
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), make_error_code(errc::invalid_argument));
 }
 
-TEST_F(fixture, AppendAssignsConsecutiveOffsetsAndRewritesHeaderInPlace) {
+TEST_F(partition_log_test, AppendAssignsConsecutiveOffsetsAndRewritesHeaderInPlace) {
   auto log = open_log();
   auto b1 = make_batch(3, 10, 1000);
   auto b2 = make_batch(5, 10, 2000);
@@ -76,7 +76,7 @@ TEST_F(fixture, AppendAssignsConsecutiveOffsetsAndRewritesHeaderInPlace) {
   EXPECT_EQ(all[1], b2);
 }
 
-TEST_F(fixture, AppendRejectsIncompleteBatch) {
+TEST_F(partition_log_test, AppendRejectsIncompleteBatch) {
   auto log = open_log();
   auto b = make_batch(3, 10, 1000);
   b.pop_back();
@@ -88,7 +88,7 @@ TEST_F(fixture, AppendRejectsIncompleteBatch) {
   EXPECT_EQ(log->log_end_offset(), 0);
 }
 
-TEST_F(fixture, GatherAppendWritesManyBatchesWithConsecutiveOffsets) {
+TEST_F(partition_log_test, GatherAppendWritesManyBatchesWithConsecutiveOffsets) {
   auto log = open_log();
   std::vector<std::vector<uint8_t>> bs;
   for (int i = 0; i < 10; ++i) bs.push_back(make_batch(i + 1, 50, 1000 + i, i));
@@ -102,7 +102,7 @@ TEST_F(fixture, GatherAppendWritesManyBatchesWithConsecutiveOffsets) {
   for (size_t i = 0; i < bs.size(); ++i) EXPECT_EQ(all[i], bs[i]);
 }
 
-TEST_F(fixture, LogAppendTimeStampsMaxTimestampAndKeepsCrcValid) {
+TEST_F(partition_log_test, LogAppendTimeStampsMaxTimestampAndKeepsCrcValid) {
   auto c = small_config();
   c.log_append_time = true;
   auto log = open_log(c);
@@ -117,7 +117,7 @@ TEST_F(fixture, LogAppendTimeStampsMaxTimestampAndKeepsCrcValid) {
   EXPECT_EQ(log->offset_for_timestamp(clock_ms), 0);
 }
 
-TEST_F(fixture, ReadReturnsBatchContainingOffsetWhole) {
+TEST_F(partition_log_test, ReadReturnsBatchContainingOffsetWhole) {
   auto log = open_log();
   auto b1 = make_batch(10, 10, 1000);
   auto b2 = make_batch(10, 10, 2000);
@@ -131,7 +131,7 @@ TEST_F(fixture, ReadReturnsBatchContainingOffsetWhole) {
   EXPECT_GE(r->slices[0].fd(), 0);
 }
 
-TEST_F(fixture, ReadFirstBatchIsReturnedWholeEvenWhenLargerThanMaxBytes) {
+TEST_F(partition_log_test, ReadFirstBatchIsReturnedWholeEvenWhenLargerThanMaxBytes) {
   auto log = open_log();
   auto big = make_batch(10, 500, 1000);
   auto small = make_batch(1, 5, 2000);
@@ -143,7 +143,7 @@ TEST_F(fixture, ReadFirstBatchIsReturnedWholeEvenWhenLargerThanMaxBytes) {
   EXPECT_EQ(*r->copy_bytes(), big);
 }
 
-TEST_F(fixture, ReadStopsBeforeBatchThatWouldExceedMaxBytes) {
+TEST_F(partition_log_test, ReadStopsBeforeBatchThatWouldExceedMaxBytes) {
   auto log = open_log();
   std::vector<std::vector<uint8_t>> bs;
   for (int i = 0; i < 5; ++i) {
@@ -156,7 +156,7 @@ TEST_F(fixture, ReadStopsBeforeBatchThatWouldExceedMaxBytes) {
   EXPECT_EQ(r->total_bytes, two);
 }
 
-TEST_F(fixture, ReadNeverIncludesBatchesAtOrAboveUpperBound) {
+TEST_F(partition_log_test, ReadNeverIncludesBatchesAtOrAboveUpperBound) {
   auto log = open_log();
   for (int i = 0; i < 5; ++i) {
     auto b = make_batch(2, 10, 1000 + i, i);
@@ -176,7 +176,7 @@ TEST_F(fixture, ReadNeverIncludesBatchesAtOrAboveUpperBound) {
   EXPECT_EQ(mid->total_bytes, 3 * make_batch(2, 10, 1000).size());
 }
 
-TEST_F(fixture, ReadOutsideLogStartAndEndIsOutOfRange) {
+TEST_F(partition_log_test, ReadOutsideLogStartAndEndIsOutOfRange) {
   auto log = open_log();
   auto b = make_batch(3, 10, 1000);
   ASSERT_TRUE(log->append(b, 0));
@@ -187,7 +187,7 @@ TEST_F(fixture, ReadOutsideLogStartAndEndIsOutOfRange) {
   EXPECT_EQ(at_end->total_bytes, 0u);
 }
 
-TEST_F(fixture, RollsWhenSegmentBytesWouldBeExceeded) {
+TEST_F(partition_log_test, RollsWhenSegmentBytesWouldBeExceeded) {
   auto c = small_config();
   c.segment_bytes = 4096;
   auto log = open_log(c);
@@ -207,7 +207,7 @@ TEST_F(fixture, RollsWhenSegmentBytesWouldBeExceeded) {
   for (size_t i = 0; i < bs.size(); ++i) EXPECT_EQ(all[i], bs[i]);
 }
 
-TEST_F(fixture, RollsWhenSegmentIsOlderThanSegmentMs) {
+TEST_F(partition_log_test, RollsWhenSegmentIsOlderThanSegmentMs) {
   auto c = small_config();
   c.segment_ms = 1000;
   auto log = open_log(c);
@@ -223,7 +223,7 @@ TEST_F(fixture, RollsWhenSegmentIsOlderThanSegmentMs) {
   EXPECT_EQ(log->segment_base_offsets(), (std::vector<int64_t>{0, 2}));
 }
 
-TEST_F(fixture, RollsWhenIndexIsFull) {
+TEST_F(partition_log_test, RollsWhenIndexIsFull) {
   auto c = small_config();
   c.index_interval_bytes = 1;
   c.segment_index_bytes = 8 * 4;  // four offset entries (two time entries + the final one)
@@ -236,7 +236,7 @@ TEST_F(fixture, RollsWhenIndexIsFull) {
   EXPECT_EQ(read_all(*log).size(), 12u);
 }
 
-TEST_F(fixture, SparseIndexHasEntryEveryIndexIntervalBytes) {
+TEST_F(partition_log_test, SparseIndexHasEntryEveryIndexIntervalBytes) {
   auto c = small_config();
   c.index_interval_bytes = 4096;
   c.segment_bytes = 1 << 20;
@@ -265,7 +265,7 @@ TEST_F(fixture, SparseIndexHasEntryEveryIndexIntervalBytes) {
   }
 }
 
-TEST_F(fixture, RandomBatchesReadBackAtRandomOffsets) {
+TEST_F(partition_log_test, RandomBatchesReadBackAtRandomOffsets) {
   auto c = small_config();
   c.segment_bytes = 16 * 1024;
   c.index_interval_bytes = 512;
@@ -302,7 +302,7 @@ TEST_F(fixture, RandomBatchesReadBackAtRandomOffsets) {
   }
 }
 
-TEST_F(fixture, OffsetForTimestampFindsFirstRecordAtOrAfterTimestamp) {
+TEST_F(partition_log_test, OffsetForTimestampFindsFirstRecordAtOrAfterTimestamp) {
   auto c = small_config();
   c.segment_bytes = 4096;
   c.index_interval_bytes = 256;
@@ -327,7 +327,7 @@ TEST_F(fixture, OffsetForTimestampFindsFirstRecordAtOrAfterTimestamp) {
   EXPECT_EQ(off, 499);
 }
 
-TEST_F(fixture, OffsetForTimestampWithOutOfOrderTimestamps) {
+TEST_F(partition_log_test, OffsetForTimestampWithOutOfOrderTimestamps) {
   auto log = open_log();
   std::vector<int64_t> stamps = {500, 100, 900, 300, 700};
   std::vector<int64_t> first_batch_ts;
@@ -345,13 +345,13 @@ TEST_F(fixture, OffsetForTimestampWithOutOfOrderTimestamps) {
   EXPECT_EQ(off, 5);
 }
 
-TEST_F(fixture, MaxTimestampOfEmptyLogIsUnknown) {
+TEST_F(partition_log_test, MaxTimestampOfEmptyLogIsUnknown) {
   auto log = open_log();
   EXPECT_EQ(log->max_timestamp_and_offset(), (std::pair<int64_t, int64_t>(-1, -1)));
   EXPECT_EQ(log->offset_for_timestamp(0), std::nullopt);
 }
 
-TEST_F(fixture, FlushCallsBackAfterFsyncAndAdvancesDurableOffset) {
+TEST_F(partition_log_test, FlushCallsBackAfterFsyncAndAdvancesDurableOffset) {
   auto log = open_log();
   auto b = make_batch(5, 10, 1000);
   ASSERT_TRUE(log->append(b, 0));
@@ -368,7 +368,7 @@ TEST_F(fixture, FlushCallsBackAfterFsyncAndAdvancesDurableOffset) {
   EXPECT_EQ(**cp, 5);
 }
 
-TEST_F(fixture, GroupCommitCoversConcurrentAppenders) {
+TEST_F(partition_log_test, GroupCommitCoversConcurrentAppenders) {
   auto log = open_log();
   constexpr int kThreads = 8, kPer = 50;
   std::atomic<int> failures{0};
@@ -390,7 +390,7 @@ TEST_F(fixture, GroupCommitCoversConcurrentAppenders) {
   EXPECT_EQ(read_all(*log).size(), static_cast<size_t>(kThreads * kPer));
 }
 
-TEST_F(fixture, FlushMessagesTriggersBackgroundFlush) {
+TEST_F(partition_log_test, FlushMessagesTriggersBackgroundFlush) {
   auto c = small_config();
   c.flush_messages = 10;
   auto log = open_log(c);
@@ -402,7 +402,7 @@ TEST_F(fixture, FlushMessagesTriggersBackgroundFlush) {
   EXPECT_GE(log->durable_offset(), 9);
 }
 
-TEST_F(fixture, MaybeFlushHonoursFlushMs) {
+TEST_F(partition_log_test, MaybeFlushHonoursFlushMs) {
   auto c = small_config();
   c.flush_ms = 1000;
   auto log = open_log(c);
@@ -416,7 +416,7 @@ TEST_F(fixture, MaybeFlushHonoursFlushMs) {
   EXPECT_EQ(log->durable_offset(), 3);
 }
 
-TEST_F(fixture, ConcurrentReadersSeeOnlyCompleteBatches) {
+TEST_F(partition_log_test, ConcurrentReadersSeeOnlyCompleteBatches) {
   auto c = small_config();
   c.segment_bytes = 8192;
   auto log = open_log(c);
@@ -446,7 +446,7 @@ TEST_F(fixture, ConcurrentReadersSeeOnlyCompleteBatches) {
   EXPECT_EQ(bad.load(), 0);
 }
 
-TEST_F(fixture, TruncateToRemovesEverythingFromOffsetAcrossSegments) {
+TEST_F(partition_log_test, TruncateToRemovesEverythingFromOffsetAcrossSegments) {
   auto c = small_config();
   c.segment_bytes = 2048;
   auto log = open_log(c);
@@ -479,7 +479,7 @@ TEST_F(fixture, TruncateToRemovesEverythingFromOffsetAcrossSegments) {
   EXPECT_EQ(again->end_offset_for_epoch(4), std::make_pair(4, int64_t{20}));
 }
 
-TEST_F(fixture, TruncateToLogEndOrBeyondIsNoop) {
+TEST_F(partition_log_test, TruncateToLogEndOrBeyondIsNoop) {
   auto log = open_log();
   auto b = make_batch(3, 10, 1000);
   ASSERT_TRUE(log->append(b, 0));
@@ -488,7 +488,7 @@ TEST_F(fixture, TruncateToLogEndOrBeyondIsNoop) {
   EXPECT_EQ(read_all(*log).size(), 1u);
 }
 
-TEST_F(fixture, TruncateBelowLogStartRestartsLogThere) {
+TEST_F(partition_log_test, TruncateBelowLogStartRestartsLogThere) {
   auto log = open_log();
   for (int i = 0; i < 5; ++i) {
     auto b = make_batch(2, 10, 1000 + i, i);
@@ -504,7 +504,7 @@ TEST_F(fixture, TruncateBelowLogStartRestartsLogThere) {
   EXPECT_EQ(log->segment_base_offsets(), (std::vector<int64_t>{3}));
 }
 
-TEST_F(fixture, DeleteRecordsBeforeRaisesLogStartAndDropsWholeSegments) {
+TEST_F(partition_log_test, DeleteRecordsBeforeRaisesLogStartAndDropsWholeSegments) {
   auto c = small_config();
   c.segment_bytes = 2048;
   auto log = open_log(c);
@@ -532,7 +532,7 @@ TEST_F(fixture, DeleteRecordsBeforeRaisesLogStartAndDropsWholeSegments) {
   EXPECT_EQ(again->log_start_offset(), target);
 }
 
-TEST_F(fixture, RetentionByTimeDeletesOldSegmentsButNeverTheActiveOne) {
+TEST_F(partition_log_test, RetentionByTimeDeletesOldSegmentsButNeverTheActiveOne) {
   auto c = small_config();
   c.segment_bytes = 2048;
   c.retention_ms = 10'000;
@@ -554,7 +554,7 @@ TEST_F(fixture, RetentionByTimeDeletesOldSegmentsButNeverTheActiveOne) {
   EXPECT_GT(log->log_end_offset(), log->log_start_offset());
 }
 
-TEST_F(fixture, RetentionBySizeKeepsAtMostRetentionBytes) {
+TEST_F(partition_log_test, RetentionBySizeKeepsAtMostRetentionBytes) {
   auto c = small_config();
   c.segment_bytes = 2048;
   c.retention_ms = -1;
@@ -574,7 +574,7 @@ TEST_F(fixture, RetentionBySizeKeepsAtMostRetentionBytes) {
   EXPECT_LT(log->size_bytes() - first, 5000u);
 }
 
-TEST_F(fixture, RetentionDisabledWithoutDeletePolicy) {
+TEST_F(partition_log_test, RetentionDisabledWithoutDeletePolicy) {
   auto c = small_config();
   c.segment_bytes = 2048;
   c.retention_bytes = 1;
@@ -587,7 +587,7 @@ TEST_F(fixture, RetentionDisabledWithoutDeletePolicy) {
   EXPECT_EQ(log->apply_retention(clock_ms + 1'000'000'000), 0u);
 }
 
-TEST_F(fixture, ReaderKeepsDeletedSegmentReadableThroughItsSlice) {
+TEST_F(partition_log_test, ReaderKeepsDeletedSegmentReadableThroughItsSlice) {
   auto c = small_config();
   c.segment_bytes = 2048;
   auto log = open_log(c);
@@ -603,7 +603,7 @@ TEST_F(fixture, ReaderKeepsDeletedSegmentReadableThroughItsSlice) {
   EXPECT_EQ(*r->copy_bytes(), bs[0]);
 }
 
-TEST_F(fixture, LeaderEpochCacheTracksEpochStartsAndIsCheckpointed) {
+TEST_F(partition_log_test, LeaderEpochCacheTracksEpochStartsAndIsCheckpointed) {
   auto log = open_log();
   for (int epoch : {1, 1, 3, 3, 3, 7}) {
     auto b = make_batch(2, 10, 1000);
@@ -619,14 +619,14 @@ TEST_F(fixture, LeaderEpochCacheTracksEpochStartsAndIsCheckpointed) {
   EXPECT_EQ(std::string(text.begin(), text.end()), "0\n3\n1 0\n3 4\n7 10\n");
 }
 
-TEST_F(fixture, ClosedLogRefusesAppends) {
+TEST_F(partition_log_test, ClosedLogRefusesAppends) {
   auto log = open_log();
   ASSERT_FALSE(log->close());
   auto b = make_batch(1, 10, 1);
   EXPECT_EQ(log->append(b, 0).error(), make_error_code(errc::closed));
 }
 
-TEST_F(fixture, ReopenAfterCleanCloseKeepsEverything) {
+TEST_F(partition_log_test, ReopenAfterCleanCloseKeepsEverything) {
   auto c = small_config();
   c.segment_bytes = 4096;
   std::vector<std::vector<uint8_t>> bs;

@@ -130,6 +130,8 @@ class partition_log {
   void set_config(const log_config& c);
   // {} while healthy; the poisoning error after a failed fsync.
   std::error_code failure() const;
+  // Number of fsync rounds (group commits) run so far.
+  uint64_t flush_rounds() const noexcept { return flush_rounds_.load(std::memory_order_relaxed); }
 
   // Flushes everything, writes indexes and checkpoints; the log then refuses appends (errc::closed).
   std::error_code close();
@@ -187,6 +189,7 @@ class partition_log {
   bool flush_scheduled_ = false;
   int inflight_ = 0;
   int64_t last_flush_ms_ = 0;
+  std::atomic<uint64_t> flush_rounds_{0};
   int64_t last_checkpoint_ms_ = 0;
 };
 
