@@ -218,5 +218,100 @@ class BadInput(unittest.TestCase):
         self.broker.assert_alive("abrupt closes")
 
 
+
+def fetch_v4(corr, topic, partition, offset, max_wait_ms, min_bytes=1, isolation=1):
+    body = struct.pack(">iiiib", -1, max_wait_ms, min_bytes, 50 << 20, isolation)
+    body += struct.pack(">i", 1) + harness.kstring(topic) + struct.pack(">i", 1)
+    body += struct.pack(">iqi", partition, offset, 1 << 20)
+    return request(1, 4, corr, body)
+
+
+def parse_fetch_v4(frame):
+    """-> (corr, [(topic, partition, error, hwm, lso, records_len)])"""
+    corr, _throttle, ntopics = struct.unpack_from(">iii", frame, 0)
+    pos = 12
+    out = []
+    for _ in range(ntopics):
+        (tl,) = struct.unpack_from(">h", frame, pos)
+        topic = frame[pos + 2:pos + 2 + tl].decode()
+        pos += 2 + tl
+        (nparts,) = struct.unpack_from(">i", frame, pos)
+        pos += 4
+        for _ in range(nparts):
+            part, err, hwm, lso, naborted = struct.unpack_from(">ihqqi", frame, pos)
+            pos += 26 + max(naborted, 0) * 16
+            (rlen,) = struct.unpack_from(">i", frame, pos)
+            pos += 4 + max(rlen, 0)
+            out.append((topic, part, err, hwm, lso, rlen))
+    return corr, out
+
+
+class FetchLongPoll(unittest.TestCase):
+    """Raw Fetch v4 (what kafka-python sends): long-poll holds until data or max_wait_ms, errors come promptly."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Broker(name="samsad-fetch").start()
+
+    def setUp(self):
+        # A fresh topic per test holding exactly one record (offset 0, HWM 1).
+        self.topic = "raw-fetch-" + self._testMethodName
+        run([KCAT, "-P", "-b", self.broker.bootstrap, "-t", self.topic, "-p", "0"], input=b"first\n", timeout=30)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.broker.stop()
+
+    def fetch(self, offset, max_wait_ms, topic=None, timeout=15):
+        with connect(self.broker.port, timeout=timeout) as s:
+            t0 = time.monotonic()
+            s.sendall(fetch_v4(99, topic or self.topic, 0, offset, max_wait_ms))
+            f = read_frame(s)
+            dt = time.monotonic() - t0
+        self.assertIsNotNone(f, "Fetch v4: connection closed without a response")
+        corr, parts = parse_fetch_v4(f)
+        self.assertEqual(corr, 99)
+        self.assertEqual(len(parts), 1, parts)
+        return dt, parts[0]
+
+    def test_fetch_with_data_returns_at_once(self):
+        dt, (_, _, err, hwm, lso, rlen) = self.fetch(0, 5000)
+        self.assertEqual((err, hwm, lso), (0, 1, 1))
+        self.assertGreater(rlen, 0)
+        self.assertLess(dt, 1.0, "data available: must not wait for max_wait_ms")
+
+    def test_fetch_at_hwm_waits_for_max_wait(self):
+        dt, (_, _, err, hwm, lso, rlen) = self.fetch(1, 800)
+        self.assertEqual((err, hwm, lso), (0, 1, 1))
+        self.assertLessEqual(rlen, 0, "no data at the HWM")
+        self.assertGreaterEqual(dt, 0.6, "empty Fetch answered after %.3f s; long-poll must hold ~max_wait_ms (800)"
+                                % dt)
+        self.assertLess(dt, 3.0, "empty Fetch held %.3f s, far beyond max_wait_ms=800" % dt)
+
+    def test_fetch_at_hwm_wakes_up_on_produce(self):
+        result = {}
+
+        def waiter():
+            result["r"] = self.fetch(1, 10000, timeout=20)
+
+        t = threading.Thread(target=waiter)
+        t.start()
+        time.sleep(0.5)
+        run([KCAT, "-P", "-b", self.broker.bootstrap, "-t", self.topic, "-p", "0"], input=b"second\n", timeout=30)
+        t.join(20)
+        self.assertFalse(t.is_alive(), "long-poll Fetch not answered")
+        dt, (_, _, err, hwm, lso, rlen) = result["r"]
+        self.assertEqual((err, hwm), (0, 2))
+        self.assertGreater(rlen, 0, "woken Fetch must carry the new record")
+        self.assertLess(dt, 5.0, "Fetch(max_wait 10 s) took %.2f s: not woken by the produce" % dt)
+
+    def test_fetch_errors_are_prompt(self):
+        dt, (_, _, err, _, _, _) = self.fetch(1000, 5000)
+        self.assertEqual(err, 1, "fetch_offset above the HWM -> OFFSET_OUT_OF_RANGE(1)")
+        self.assertLess(dt, 2.0, "error partitions must not wait for max_wait_ms")
+        dt, (_, _, err, _, _, _) = self.fetch(0, 5000, topic="raw-fetch-no-such-topic")
+        self.assertEqual(err, 3, "unknown topic -> UNKNOWN_TOPIC_OR_PARTITION(3)")
+        self.assertLess(dt, 2.0)
+
 if __name__ == "__main__":
     harness.main(timeout=300)

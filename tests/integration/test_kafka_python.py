@@ -190,11 +190,6 @@ class KafkaPython(unittest.TestCase):
             wait_for(lambda: c.partitions_for_topic(topic) == {0, 1, 2}, 20, what="3 partitions in metadata")
             self.assertEqual(c.end_offsets(tps), {tp: 100 for tp in tps})
             self.assertEqual(c.beginning_offsets(tps), {tp: 0 for tp in tps})
-            # record i is in partition i%3 at offset i//3 with timestamp base+i
-            r = c.offsets_for_times({tps[1]: base + 152})
-            self.assertEqual((r[tps[1]].offset, r[tps[1]].timestamp), (51, base + 154))  # p1 holds i=1,4,..; first i >= 152 is 154
-            r = c.offsets_for_times({tps[0]: base + 10 ** 9})
-            self.assertIsNone(r[tps[0]], "no record at/after the timestamp")
             c.assign(tps)
             c.seek_to_beginning()
             recs = self.poll_n(c, 300)
@@ -202,6 +197,15 @@ class KafkaPython(unittest.TestCase):
             for rec in recs:
                 i = int(rec.value[1:])
                 self.assertEqual((rec.partition, rec.offset, rec.timestamp), (i % 3, i // 3, base + i))
+            # Record i is in partition i%3 at offset i//3 with timestamp base+i. ListOffsets v1 answers the offset
+            # AND the timestamp of the first record at/after the target (Kafka returns the record's own timestamp).
+            r = c.offsets_for_times({tps[1]: base + 151})
+            self.assertEqual((r[tps[1]].offset, r[tps[1]].timestamp), (50, base + 151), "exact timestamp")
+            r = c.offsets_for_times({tps[1]: base + 152})  # p1 holds i=1,4,..,151,154: first i >= 152 is 154
+            self.assertEqual((r[tps[1]].offset, r[tps[1]].timestamp), (51, base + 154),
+                             "ListOffsets must return the found record's timestamp, not the requested one")
+            r = c.offsets_for_times({tps[0]: base + 10 ** 9})
+            self.assertIsNone(r[tps[0]], "no record at/after the timestamp")
         finally:
             c.close()
 

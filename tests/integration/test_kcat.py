@@ -129,8 +129,11 @@ class KcatSinglePartition(unittest.TestCase):
         self.assertTrue(all(ts_mid <= s < ts_after for s in stamps[100:]), "second batch CreateTime not preserved")
         out = consume(self.broker, topic, "-p", "0", "-o", "s@%d" % ts_mid, fmt="%s %o\n")
         harness.assert_seq(out, ["b%d %d" % (i, 100 + i) for i in range(100)], "s@%d must start at offset 100" % ts_mid)
-        out = consume(self.broker, topic, "-p", "0", "-o", "s@%d" % (stamps[150]), fmt="%s %o\n")
-        self.assertEqual(out[0], "b50 150", "s@<exact timestamp of offset 150>")
+        # Exact timestamp of a message: the first offset whose timestamp is >= it (several may share one ms).
+        for probe in (150, 199):
+            first = next(j for j in range(200) if stamps[j] >= stamps[probe])
+            out = consume(self.broker, topic, "-p", "0", "-o", "s@%d" % stamps[probe], "-c", "1", fmt="%s %o\n")
+            self.assertEqual(out, ["b%d %d" % (first - 100, first)], "s@<timestamp of offset %d>" % probe)
         out = consume(self.broker, topic, "-p", "0", "-o", "s@0", "-c", "1", fmt="%s %o\n")
         self.assertEqual(out, ["a0 0"], "s@0 -> first offset")
         out = consume(self.broker, topic, "-p", "0", "-o", "s@%d" % (ts_after + 3_600_000), fmt="%s %o\n")

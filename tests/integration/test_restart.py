@@ -6,6 +6,7 @@ and nothing acknowledged before the crash is overwritten (no offset reuse). Then
 
 import os
 import sys
+import threading
 import time
 import unittest
 
@@ -100,11 +101,18 @@ class Restart(unittest.TestCase):
             produce_some(200)
             time.sleep(0.001)
 
-        # Crash while messages are in flight.
-        produce_some(500)
-        b.kill9()
-        tr.phase = "down"
-        harness.log("killed broker; acked so far %s" % {t: c["before"] for t, c in tr.count.items()})
+        # Crash while messages are in flight: the kill comes from another thread while this one keeps producing.
+        def killer():
+            time.sleep(0.05)
+            b.kill9()
+            tr.phase = "down"
+
+        kt = threading.Thread(target=killer)
+        kt.start()
+        while kt.is_alive():
+            produce_some(50)
+        kt.join()
+        harness.log("killed broker; acked before the kill %s" % {t: c["before"] for t, c in tr.count.items()})
         t_down = time.monotonic()
         while time.monotonic() - t_down < 1.0:
             produce_some(100)
