@@ -1,9 +1,32 @@
 // ListOffsets (2), v1-5: -2 earliest, -1 latest (high watermark), otherwise the first offset whose batch has a
 // timestamp >= the one asked (-1/-1 when there is none).
 #include "handlers.h"
+#include "samsa/records/compression.h"
 #include "samsa/storage/partition_log.h"
 
 namespace samsa::server {
+namespace {
+
+// The timestamp of the record at `offset` (Kafka answers with the found record's own timestamp), or -1.
+int64_t record_timestamp(const storage::partition_log& log, int64_t offset) {
+  auto r = log.read(offset, 1, log.log_end_offset());
+  if (!r) return -1;
+  auto bytes = r->copy_bytes();
+  if (!bytes) return -1;
+  auto batch = records::batch_view::parse(*bytes);
+  if (!batch) return -1;
+  if (batch->timestamp_type_log_append()) return batch->max_timestamp();
+  int64_t found = -1;
+  std::vector<uint8_t> scratch;
+  (void)records::for_each_record(*batch, scratch, records::default_max_decompressed, [&](const records::record_view& rec) {
+    if (batch->base_offset() + rec.offset_delta != offset) return true;
+    found = batch->base_timestamp() + rec.timestamp_delta;
+    return false;
+  });
+  return found;
+}
+
+}  // namespace
 
 boost::asio::awaitable<void> handle_list_offsets(request_context& ctx) {
   protocol::ListOffsetsRequest req;
@@ -35,7 +58,7 @@ boost::asio::awaitable<void> handle_list_offsets(request_context& ctx) {
       } else {
         auto off = log.offset_for_timestamp(p.timestamp);
         rp.offset = off ? *off : -1;
-        rp.timestamp = off ? p.timestamp : -1;
+        rp.timestamp = off ? record_timestamp(log, *off) : -1;
       }
     }
   }
