@@ -152,22 +152,48 @@ std::error_code partition_log::recover() {
     }
     if (ends_with(fname, ".swap")) swaps.push_back(e.path());
   }
-  // A .swap set is a finished compaction output whose swap-in was interrupted: the replaced segments were only
-  // deleted after every .swap file was complete and fsynced, so completing the swap is always safe.
+  // A .swap set is finished, fsynced compaction output whose swap-in was interrupted. Complete it: delete the
+  // segments whose base falls inside the swapped segment's offset range (other than its own base, which the
+  // rename replaces), then rename the .swap files into place.
   for (const auto& p : swaps) {
     fs::path target = p;
     target.replace_extension();  // drop ".swap"
-    if (target.extension() == ".log") {
-      auto base = parse_segment_base(target.stem().string());
-      if (base) {
-        // Remove the segments it replaces: those with base in [base, next .swap/.log boundary) are handled by
-        // the compactor writing one swap per replaced range, so only the same-named files are replaced here.
+    if (target.extension() != ".log") continue;
+    auto base = parse_segment_base(target.stem().string());
+    if (!base) continue;
+    auto f = segment_file::open(p, false);
+    if (!f) return f.error();
+    auto fsz = (*f)->size();
+    if (!fsz) return fsz.error();
+    header_reader hr(**f, *fsz);
+    int64_t next = *base;
+    for (uint64_t pos = 0; pos < *fsz;) {
+      auto b = hr.at(pos);
+      if (!b || !*b) {
+        spdlog::critical("[{}] unreadable swap segment {}", name_, p.filename().string());
+        return make_error_code(errc::corrupt);
+      }
+      next = (*b)->last_offset + 1;
+      pos += (*b)->size;
+    }
+    for (const auto& e : fs::directory_iterator(dir_, fec)) {
+      if (e.path().extension() != ".log") continue;
+      auto b = parse_segment_base(e.path().stem().string());
+      if (b && *b > *base && *b < next) {
+        spdlog::info("[{}] completing swap: removing replaced segment {}", name_, *b);
+        for (auto ext : {".log", ".index", ".timeindex"}) fs::remove(dir_ / segment_file_name(*b, ext), fec);
       }
     }
+  }
+  for (const auto& p : swaps) {
+    fs::path target = p;
+    target.replace_extension();
     spdlog::info("[{}] completing interrupted swap {}", name_, p.filename().string());
     fs::rename(p, target, fec);
     if (fec) return make_error_code(errc::io_error);
   }
+  if (!swaps.empty())
+    if (auto ec = fsync_dir(dir_)) return ec;
   for (const auto& e : fs::directory_iterator(dir_, fec)) {
     const auto& p = e.path();
     if (p.extension() == ".log") {
@@ -534,8 +560,12 @@ void partition_log::run_flush() {
         }
       }
     }
+    // Callbacks run without flush_mu_ so they may call anything on the log (even truncate_to); no other fsync
+    // round of this log can start meanwhile because flush_scheduled_ is still set.
+    fl.unlock();
     for (auto& cb : batch)
       if (cb) cb(ec);
+    fl.lock();
     if (!ec && active) write_checkpoints(false);
   }
 }
@@ -769,6 +799,7 @@ void partition_log::delete_segments(std::vector<segment_set::ptr> doomed) {
 
 result<int64_t> partition_log::truncate_to(int64_t offset) {
   if (offset < 0) return make_error_code(errc::invalid_argument);
+  std::lock_guard mt(maint_mu_);
   std::lock_guard fl(flush_mu_);
   std::vector<segment_set::ptr> doomed;
   {
@@ -828,6 +859,7 @@ result<int64_t> partition_log::truncate_to(int64_t offset) {
 }
 
 result<int64_t> partition_log::delete_records_before(int64_t offset) {
+  std::lock_guard mt(maint_mu_);
   std::lock_guard fl(flush_mu_);
   std::vector<segment_set::ptr> doomed;
   int64_t result_start;
@@ -859,6 +891,7 @@ result<int64_t> partition_log::delete_records_before(int64_t offset) {
 }
 
 size_t partition_log::apply_retention(int64_t now_ms) {
+  std::lock_guard mt(maint_mu_);
   std::lock_guard fl(flush_mu_);
   std::vector<segment_set::ptr> doomed;
   {
@@ -951,6 +984,7 @@ std::vector<epoch_entry> partition_log::epoch_entries() const {
 }
 
 std::error_code partition_log::close() {
+  std::lock_guard mt(maint_mu_);
   std::lock_guard fl(flush_mu_);
   std::vector<segment_set::ptr> all;
   {

@@ -67,16 +67,19 @@ result<std::optional<batch_info>> header_reader::at(uint64_t pos) {
 // segment
 // ---------------------------------------------------------------------------------------------------------------
 
-std::filesystem::path segment::log_path() const { return dir_ / segment_file_name(base_, ".log"); }
-std::filesystem::path segment::index_path() const { return dir_ / segment_file_name(base_, ".index"); }
-std::filesystem::path segment::timeindex_path() const { return dir_ / segment_file_name(base_, ".timeindex"); }
+std::filesystem::path segment::log_path() const { return dir_ / segment_file_name(base_, ".log" + suffix_); }
+std::filesystem::path segment::index_path() const { return dir_ / segment_file_name(base_, ".index" + suffix_); }
+std::filesystem::path segment::timeindex_path() const {
+  return dir_ / segment_file_name(base_, ".timeindex" + suffix_);
+}
 
 result<std::unique_ptr<segment>> segment::create(const std::filesystem::path& dir, int64_t base_offset,
-                                                 int64_t now_ms) {
-  auto f = segment_file::open(dir / segment_file_name(base_offset, ".log"), true);
+                                                 int64_t now_ms, std::string_view suffix) {
+  auto f = segment_file::open(dir / segment_file_name(base_offset, ".log" + std::string(suffix)), true);
   if (!f) return f.error();
   if (auto ec = (*f)->truncate(0)) return ec;
   std::unique_ptr<segment> s(new segment(dir, base_offset, std::move(*f), now_ms));
+  s->suffix_ = std::string(suffix);
   // Create (empty) index files so the on-disk layout is complete from the start.
   for (auto p : {s->index_path(), s->timeindex_path()}) {
     auto ix = segment_file::open(p, true);
@@ -378,13 +381,15 @@ void segment::remove_files() {
   for (auto p : {log_path(), index_path(), timeindex_path()}) ::unlink(p.c_str());
 }
 
-std::error_code segment::rename_suffix(std::string_view from_suffix, std::string_view to_suffix) {
-  for (auto ext : {".log", ".index", ".timeindex"}) {
-    auto from = dir_ / segment_file_name(base_, std::string(ext) + std::string(from_suffix));
-    auto to = dir_ / segment_file_name(base_, std::string(ext) + std::string(to_suffix));
-    if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) return errno_to_error(errno);
+std::error_code segment::rename_suffix(std::string_view to_suffix) {
+  std::string to(to_suffix);
+  for (auto ext : {".index", ".timeindex", ".log"}) {
+    auto from_p = dir_ / segment_file_name(base_, std::string(ext) + suffix_);
+    auto to_p = dir_ / segment_file_name(base_, std::string(ext) + to);
+    if (::rename(from_p.c_str(), to_p.c_str()) != 0 && errno != ENOENT) return errno_to_error(errno);
   }
-  log_->set_path(dir_ / segment_file_name(base_, std::string(".log") + std::string(to_suffix)));
+  suffix_ = to;
+  log_->set_path(log_path());
   return {};
 }
 

@@ -181,7 +181,10 @@ class partition_log {
   bool dir_dirty_ = false;                  // a segment file was created since the last dir fsync
   int64_t unflushed_messages_ = 0;
 
-  // Serializes fsync rounds against truncation/retention/compaction (never taken by append or read).
+  // Serializes maintenance (compaction, truncation, delete-records, retention, close). Taken before flush_mu_.
+  std::mutex maint_mu_;
+  int64_t cleaned_upto_ = 0;  // compaction: offsets below this were cleaned by a previous pass
+  // Serializes fsync rounds against truncation/retention/close (never taken by append or read).
   std::mutex flush_mu_;
   std::mutex commit_mu_;  // waiters_, flush_scheduled_, inflight_
   std::condition_variable commit_cv_;

@@ -52,8 +52,9 @@ class header_reader {
 
 class segment {
  public:
+  // `suffix` is appended to every file name (".cleaned" for compaction output).
   static result<std::unique_ptr<segment>> create(const std::filesystem::path& dir, int64_t base_offset,
-                                                 int64_t now_ms);
+                                                 int64_t now_ms, std::string_view suffix = {});
   // Opens an existing .log (its indexes are loaded or rebuilt separately).
   static result<std::unique_ptr<segment>> open(const std::filesystem::path& dir, int64_t base_offset,
                                                int64_t now_ms);
@@ -116,8 +117,10 @@ class segment {
   std::error_code sync_all();
   // Unlinks the three files (open descriptors stay valid for readers).
   void remove_files();
-  // Renames the files with a suffix appended (".deleted", ".swap", ...), or removes one.
-  std::error_code rename_suffix(std::string_view from_suffix, std::string_view to_suffix);
+  // Renames the three files from the current suffix to `to_suffix` (".deleted", ".swap", "" ...). The index
+  // files are renamed before the .log, so a `.log.<suffix>` means all three carry it.
+  std::error_code rename_suffix(std::string_view to_suffix);
+  const std::string& suffix() const noexcept { return suffix_; }
 
  private:
   segment(std::filesystem::path dir, int64_t base, std::shared_ptr<segment_file> log, int64_t now_ms)
@@ -128,6 +131,7 @@ class segment {
   std::error_code rebuild_from_headers(uint32_t index_interval_bytes);
 
   std::filesystem::path dir_;
+  std::string suffix_;
   int64_t base_;
   uint64_t size_ = 0;
   int64_t next_offset_;
