@@ -842,8 +842,10 @@ result<int64_t> partition_log::truncate_to(int64_t offset) {
         if (auto ec = write_log_start_checkpoint()) return ec;
       }
     }
+    // Forget pending syncs of segments that are gone (including one whose file the fresh segment reused).
     std::erase_if(unsynced_, [&](const segment_set::ptr& s) {
-      return std::find(doomed.begin(), doomed.end(), s) != doomed.end();
+      auto cur = segments_.floor(s->base_offset());
+      return cur != s;
     });
     if (durable_.load() > leo_) durable_.store(leo_);
     if (epochs_.truncate_from_end(leo_)) ++epochs_version_;

@@ -390,6 +390,21 @@ TEST_F(partition_log_test, GroupCommitCoversConcurrentAppenders) {
   EXPECT_EQ(read_all(*log).size(), static_cast<size_t>(kThreads * kPer));
 }
 
+TEST_F(partition_log_test, FlushCallbackMayCallBackIntoTheLog) {
+  auto log = open_log();
+  auto b = make_batch(4, 10, 1000);
+  ASSERT_TRUE(log->append(b, 0));
+  std::promise<int64_t> p;
+  log->flush([&](std::error_code ec) {
+    EXPECT_FALSE(ec);
+    auto r = log->truncate_to(2);  // takes the maintenance and flush locks: must not deadlock
+    p.set_value(r ? *r : -1);
+  });
+  auto f = p.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(f.get(), 0);  // the batch containing offset 2 starts at 0
+}
+
 TEST_F(partition_log_test, FlushMessagesTriggersBackgroundFlush) {
   auto c = small_config();
   c.flush_messages = 10;
