@@ -813,7 +813,26 @@ result<int64_t> partition_log::truncate_to(int64_t offset) {
     int64_t new_rp = std::min<int64_t>(recovery_point_.load(), std::min(floor_base, offset));
     if (new_rp != recovery_point_.load())
       if (auto ec = write_recovery_point(new_rp)) return ec;
-    if (offset <= log_start_ && (offset < log_start_ || segments_.first()->base_offset() >= offset)) {
+    // Where would the log end after cutting at the batch boundary? If nothing at or above the log start would
+    // remain, restart the log empty instead (at `offset` when it is below the log start, as Kafka does).
+    int64_t restart_at = -1;
+    if (offset <= log_start_) {
+      restart_at = offset;
+    } else {
+      auto seg = segments_.floor(offset);
+      auto pos = seg->position_of(offset);
+      if (!pos) return pos.error();
+      int64_t boundary = seg->next_offset();
+      if (*pos < seg->size()) {
+        header_reader hr(*seg->log_file(), seg->size());
+        auto b = hr.at(*pos);
+        if (!b || !*b) return make_error_code(errc::corrupt);
+        boundary = (*b)->base_offset;
+      }
+      if (boundary < log_start_) restart_at = log_start_;
+    }
+    if (restart_at >= 0) {
+      offset = restart_at;
       // Truncate fully and restart at `offset`.
       auto fresh = segment::create(dir_, offset, now());
       if (!fresh) return fresh.error();
@@ -837,10 +856,6 @@ result<int64_t> partition_log::truncate_to(int64_t offset) {
         return ec;
       }
       leo_ = seg->next_offset();
-      if (leo_ < log_start_) {
-        log_start_ = leo_;
-        if (auto ec = write_log_start_checkpoint()) return ec;
-      }
     }
     // Forget pending syncs of segments that are gone (including one whose file the fresh segment reused).
     std::erase_if(unsynced_, [&](const segment_set::ptr& s) {

@@ -104,8 +104,9 @@ class partition_log {
   std::pair<int64_t, int64_t> max_timestamp_and_offset() const;
 
   // Removes everything at or after `offset` (truncation happens at a batch boundary: a batch containing `offset`
-  // goes entirely). An offset below the log start empties the log and restarts it at `offset`. Returns the new
-  // log end offset.
+  // goes entirely, so the new end may be below `offset`). An offset at or below the log start empties the log
+  // and restarts it at `offset`; if the cut would leave only batches below the log start, the log restarts
+  // empty at the log start. Returns the new log end offset.
   result<int64_t> truncate_to(int64_t offset);
   // DeleteRecords: raises the log start offset to `offset` (<= log end offset, else out_of_range) and deletes
   // segments wholly below it. Returns the new log start offset.
