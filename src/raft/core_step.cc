@@ -154,7 +154,7 @@ void core::handle_snapshot(const message& m) {
     return;
   }
   // Our log diverges from or ends before the snapshot: replace log and state machine by it.
-  truncate_from_ = truncate_from_ ? std::min(*truncate_from_, s.index + 1) : s.index + 1;
+  if (persisted_last_ > s.index) truncate_from_ = truncate_from_ ? std::min(*truncate_from_, s.index + 1) : s.index + 1;
   log_.reset(s.index, s.term);
   persisted_last_ = s.index;
   commit_ = s.index;
