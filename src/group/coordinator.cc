@@ -1,0 +1,599 @@
+// Group coordinator: groups, committed offsets, __consumer_offsets persistence and loading. See coordinator.h.
+#include "samsa/group/coordinator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "samsa/group/errors.h"
+#include "samsa/group/offsets_format.h"
+#include "samsa/records/compression.h"
+#include "samsa/records/record_batch.h"
+#include "samsa/storage/partition_log.h"
+
+namespace samsa::group {
+
+namespace {
+
+constexpr int64_t kCompactionIntervalMs = 15000;  // Kafka's log.cleaner.backoff.ms
+
+int64_t system_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+coordinator::coordinator(group_config cfg, offsets_backend& backend, std::function<int64_t()> clock)
+    : cfg_(cfg), backend_(backend), clock_(clock ? std::move(clock) : std::function<int64_t()>(system_now)),
+      partitions_(std::max(cfg.offsets_topic_num_partitions, 1)), loaded_(static_cast<size_t>(partitions_), true) {
+  last_expiry_ = clock_();
+  last_compaction_ = last_expiry_;
+}
+
+coordinator::~coordinator() {
+  *alive_ = false;
+  if (compactor_.joinable()) compactor_.join();
+}
+
+int32_t coordinator::partition_for(std::string_view group_id) const noexcept {
+  return partition_for_group(group_id, partitions_);
+}
+
+bool coordinator::loading(std::string_view group_id) const { return !loaded_[static_cast<size_t>(partition_for(group_id))]; }
+
+bool coordinator::fully_loaded() const {
+  return std::all_of(loaded_.begin(), loaded_.end(), [](bool b) { return b; });
+}
+
+void coordinator::configure_partitions() {
+  for (const auto& log : backend_.offsets_partitions()) {
+    auto c = log->config();
+    c.compact = true;
+    c.delete_ = false;
+    c.segment_bytes = static_cast<uint64_t>(cfg_.offsets_topic_segment_bytes);
+    log->set_config(c);
+  }
+}
+
+void coordinator::start() {
+  auto parts = backend_.offsets_partitions();
+  if (parts.empty()) return;
+  // An existing topic keeps its partition count (the mapping of groups to partitions must not change).
+  if (static_cast<int32_t>(parts.size()) != partitions_) {
+    spdlog::warn("{} has {} partitions, offsets.topic.num.partitions is {}: using {}", offsets_topic, parts.size(),
+                 partitions_, parts.size());
+    partitions_ = static_cast<int32_t>(parts.size());
+  }
+  loaded_.assign(static_cast<size_t>(partitions_), false);
+  configure_partitions();
+  // One partition per posted step, so requests keep being served (COORDINATOR_LOAD_IN_PROGRESS) meanwhile.
+  std::weak_ptr<bool> alive = alive_;
+  auto step = std::make_shared<std::function<void(int32_t)>>();
+  *step = [this, alive, step](int32_t p) {
+    if (alive.expired()) return;
+    load_partition(p);
+    if (p + 1 < partitions_) {
+      backend_.post([step, p] { (*step)(p + 1); });
+    } else {
+      spdlog::info("group coordinator: loaded {} partitions of {}, {} group(s)", partitions_, offsets_topic,
+                   groups_.size());
+      *step = nullptr;  // break the self-reference
+    }
+  };
+  backend_.post([step] { (*step)(0); });
+}
+
+void coordinator::load_partition(int32_t p) {
+  auto parts = backend_.offsets_partitions();
+  if (static_cast<size_t>(p) >= parts.size()) {
+    loaded_[static_cast<size_t>(p)] = true;
+    return;
+  }
+  auto& log = *parts[static_cast<size_t>(p)];
+  const int64_t now = clock_();
+  // Replay in offset order: the last record per key wins, a null value deletes.
+  std::map<std::string, std::optional<group_snapshot>> group_records;
+  std::map<std::string, std::map<topic_partition, std::optional<committed_offset>>> offset_records;
+  int64_t offset = log.log_start_offset();
+  const int64_t end = log.log_end_offset();
+  std::vector<uint8_t> scratch;
+  size_t n_records = 0, skipped = 0;
+  while (offset < end) {
+    auto rr = log.read(offset, static_cast<size_t>(std::max(cfg_.offsets_load_buffer_size, 1024)), INT64_MAX);
+    if (!rr) {
+      spdlog::error("[{}-{}] load: read at {} failed: {}", offsets_topic, p, offset, rr.error().message());
+      break;
+    }
+    auto bytes = rr->copy_bytes();
+    if (!bytes || bytes->empty()) break;
+    int64_t next = offset;
+    records::for_each_batch(*bytes, [&](const records::batch_view& b) {
+      next = std::max(next, b.next_offset());
+      if (b.is_control()) return;
+      records::for_each_record(b, scratch, records::default_max_decompressed, [&](const records::record_view& r) {
+        ++n_records;
+        if (!r.key) {
+          ++skipped;
+          return;
+        }
+        auto key = decode_key(*r.key);
+        if (!key) {
+          ++skipped;
+          return;
+        }
+        if (auto* ok = std::get_if<offset_key>(&*key)) {
+          topic_partition tp{ok->topic, ok->partition};
+          if (!r.value) {
+            offset_records[ok->group][tp] = std::nullopt;
+            return;
+          }
+          auto v = decode_offset_value(*r.value);
+          if (!v) {
+            ++skipped;
+            return;
+          }
+          offset_records[ok->group][tp] =
+              committed_offset{v->offset, v->leader_epoch, v->metadata, v->commit_timestamp, v->expire_timestamp};
+        } else {
+          const auto& gk = std::get<group_key>(*key);
+          if (!r.value) {
+            group_records[gk.group] = std::nullopt;
+            return;
+          }
+          auto s = decode_group_value(*r.value);
+          if (!s) {
+            ++skipped;
+            return;
+          }
+          group_records[gk.group] = std::move(*s);
+        }
+      });
+    });
+    if (next <= offset) break;  // no progress: damaged tail (recovery should have cut it)
+    offset = next;
+  }
+  size_t n_groups = 0;
+  for (auto& [gid, s] : group_records) {
+    if (!s) continue;
+    auto& e = get_or_create(gid);
+    e.g->restore(*s, now);
+    ++n_groups;
+  }
+  for (auto& [gid, offs] : offset_records) {
+    std::map<topic_partition, committed_offset> live;
+    for (auto& [tp, o] : offs)
+      if (o) live[tp] = *o;
+    if (live.empty()) continue;
+    auto& e = get_or_create(gid);
+    for (auto& [tp, o] : live) e.offsets[tp] = o;
+  }
+  loaded_[static_cast<size_t>(p)] = true;
+  if (n_records)
+    spdlog::info("[{}-{}] loaded {} record(s) ({} skipped): {} group(s)", offsets_topic, p, n_records, skipped,
+                 n_groups);
+}
+
+int16_t coordinator::ensure_offsets_topic() {
+  if (!backend_.offsets_partitions().empty()) return err::none;
+  if (!backend_.create_offsets_topic(partitions_)) return err::coordinator_not_available;
+  configure_partitions();
+  spdlog::info("created {} with {} partitions", offsets_topic, partitions_);
+  return err::none;
+}
+
+coordinator::entry* coordinator::find(const std::string& id) {
+  auto it = groups_.find(id);
+  return it == groups_.end() ? nullptr : &it->second;
+}
+
+const coordinator::entry* coordinator::find(const std::string& id) const {
+  auto it = groups_.find(id);
+  return it == groups_.end() ? nullptr : &it->second;
+}
+
+coordinator::entry& coordinator::get_or_create(const std::string& id) {
+  auto it = groups_.find(id);
+  if (it != groups_.end()) return it->second;
+  entry e;
+  e.g = std::make_unique<group>(id, cfg_, clock_());
+  auto& ref = groups_.emplace(id, std::move(e)).first->second;
+  attach(ref);
+  return ref;
+}
+
+void coordinator::attach(entry& e) {
+  e.g->on_store = [this](const group& g) { store_group(g); };
+}
+
+const group* coordinator::find_group(const std::string& id) const {
+  const entry* e = find(id);
+  return e ? e->g.get() : nullptr;
+}
+
+std::optional<committed_offset> coordinator::committed(const std::string& group_id, const topic_partition& tp) const {
+  const entry* e = find(group_id);
+  if (!e) return std::nullopt;
+  auto it = e->offsets.find(tp);
+  if (it == e->offsets.end()) return std::nullopt;
+  return it->second;
+}
+
+void coordinator::write(const std::string& group_id, std::vector<record> recs, bool durable,
+                        std::function<void(std::error_code)> done) {
+  auto fail = [&](std::error_code ec) {
+    if (done) done(ec);
+  };
+  if (ensure_offsets_topic() != err::none) return fail(std::make_error_code(std::errc::io_error));
+  auto parts = backend_.offsets_partitions();
+  const auto p = static_cast<size_t>(partition_for(group_id));
+  if (p >= parts.size()) return fail(std::make_error_code(std::errc::io_error));
+  std::shared_ptr<storage::partition_log> log = parts[p];
+  records::batch_builder bb;
+  const int64_t ts = clock_();
+  for (const auto& [k, v] : recs) {
+    std::optional<std::string_view> key(std::string_view(reinterpret_cast<const char*>(k.data()), k.size()));
+    std::optional<std::string_view> value;
+    if (v) value = std::string_view(reinterpret_cast<const char*>(v->data()), v->size());
+    bb.add(ts, key, value);
+  }
+  auto batch = bb.build();
+  if (!batch) return fail(batch.error());
+  auto r = log->append(std::span<uint8_t>(*batch), 0);
+  if (!r) {
+    spdlog::error("[{}-{}] append failed: {}", offsets_topic, p, r.error().message());
+    return fail(r.error());
+  }
+  if (!durable) return fail({});
+  std::weak_ptr<bool> alive = alive_;
+  log->flush([this, alive, done = std::move(done)](std::error_code ec) mutable {
+    // On a flusher thread: hop back to the coordinator's thread.
+    if (alive.expired()) return;
+    backend_.post([alive, done = std::move(done), ec] {
+      if (!alive.expired() && done) done(ec);
+    });
+  });
+}
+
+void coordinator::store_group(const group& g) {
+  std::vector<record> recs;
+  recs.emplace_back(encode_group_key({g.id()}), encode_group_value(g.snapshot(clock_())));
+  write(g.id(), std::move(recs), false, nullptr);
+}
+
+// ---- group membership ------------------------------------------------------------------------------------
+
+void coordinator::join(const std::string& group_id, join_request req, join_callback cb) {
+  auto fail = [&](int16_t e) {
+    join_result r;
+    r.error = e;
+    r.member_id = req.member_id;
+    cb(std::move(r));
+  };
+  if (group_id.empty()) return fail(err::invalid_group_id);
+  if (loading(group_id)) return fail(err::coordinator_load_in_progress);
+  if (ensure_offsets_topic() != err::none) return fail(err::coordinator_not_available);
+  if (req.session_timeout_ms < cfg_.min_session_timeout_ms || req.session_timeout_ms > cfg_.max_session_timeout_ms)
+    return fail(err::invalid_session_timeout);
+  if (req.rebalance_timeout_ms <= 0) req.rebalance_timeout_ms = req.session_timeout_ms;
+  size_t md = 0;
+  for (const auto& p : req.protocols) md += p.metadata.size() + p.name.size();
+  if (md > static_cast<size_t>(cfg_.max_member_metadata_bytes)) {
+    spdlog::warn("group {}: JoinGroup from {} with {} bytes of protocol metadata (limit {}) rejected", group_id,
+                 req.client_id, md, cfg_.max_member_metadata_bytes);
+    return fail(err::invalid_request);
+  }
+  entry* e = find(group_id);
+  if (!e) {
+    if (!req.member_id.empty()) return fail(err::unknown_member_id);
+    e = &get_or_create(group_id);
+  }
+  e->g->join(std::move(req), clock_(), std::move(cb));
+}
+
+void coordinator::sync(const std::string& group_id, sync_request req, sync_callback cb) {
+  auto fail = [&](int16_t e) {
+    sync_result r;
+    r.error = e;
+    cb(std::move(r));
+  };
+  if (group_id.empty()) return fail(err::invalid_group_id);
+  if (loading(group_id)) return fail(err::coordinator_load_in_progress);
+  entry* e = find(group_id);
+  if (!e) return fail(err::unknown_member_id);
+  e->g->sync(std::move(req), clock_(), std::move(cb));
+}
+
+int16_t coordinator::heartbeat(const std::string& group_id, const std::string& member_id,
+                               const std::optional<std::string>& instance_id, int32_t generation) {
+  if (group_id.empty()) return err::invalid_group_id;
+  if (loading(group_id)) return err::coordinator_load_in_progress;
+  entry* e = find(group_id);
+  if (!e) return err::unknown_member_id;
+  return e->g->heartbeat(member_id, instance_id, generation, clock_());
+}
+
+std::pair<int16_t, std::vector<int16_t>> coordinator::leave(const std::string& group_id,
+                                                            const std::vector<leave_member>& members) {
+  if (group_id.empty()) return {err::invalid_group_id, {}};
+  if (loading(group_id)) return {err::coordinator_load_in_progress, {}};
+  std::vector<int16_t> errors;
+  entry* e = find(group_id);
+  for (const auto& m : members) {
+    if (!e) {
+      errors.push_back(err::unknown_member_id);
+      continue;
+    }
+    errors.push_back(e->g->leave(m.member_id, m.group_instance_id, clock_()));
+  }
+  return {err::none, errors};
+}
+
+// ---- offsets ---------------------------------------------------------------------------------------------
+
+void coordinator::commit(const std::string& group_id, const std::string& member_id,
+                         const std::optional<std::string>& instance_id, int32_t generation,
+                         std::vector<commit_entry> entries, std::function<void(std::vector<int16_t>)> done) {
+  std::vector<int16_t> errors(entries.size(), err::none);
+  auto all = [&](int16_t e) {
+    for (size_t i = 0; i < entries.size(); ++i) errors[i] = entries[i].error ? entries[i].error : e;
+    done(std::move(errors));
+  };
+  if (loading(group_id)) return all(err::coordinator_load_in_progress);
+  if (ensure_offsets_topic() != err::none) return all(err::coordinator_not_available);
+  const int64_t now = clock_();
+  entry* e = find(group_id);
+  if (!e) {
+    if (generation >= 0) return all(err::illegal_generation);
+    e = &get_or_create(group_id);
+  }
+  if (const int16_t v = e->g->validate_commit(member_id, instance_id, generation, now)) return all(v);
+  std::vector<record> recs;
+  std::vector<size_t> written;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto& c = entries[i];
+    if (c.error) {
+      errors[i] = c.error;
+      continue;
+    }
+    if (c.metadata && c.metadata->size() > static_cast<size_t>(cfg_.offset_metadata_max_bytes)) {
+      errors[i] = err::offset_metadata_too_large;
+      continue;
+    }
+    offset_value v{c.offset, c.leader_epoch, c.metadata.value_or(""), now, c.expire_timestamp};
+    recs.emplace_back(encode_offset_key({group_id, c.tp.topic, c.tp.partition}), encode_offset_value(v));
+    written.push_back(i);
+  }
+  if (recs.empty()) return done(std::move(errors));
+  write(group_id, std::move(recs), true,
+        [this, group_id, entries = std::move(entries), written, errors, now, done = std::move(done)](
+            std::error_code ec) mutable {
+          if (ec) {
+            spdlog::error("group {}: offset commit not stored: {}", group_id, ec.message());
+            for (size_t i : written) errors[i] = err::not_coordinator;
+            return done(std::move(errors));
+          }
+          // The group may have been deleted meanwhile; its tombstones came after these records.
+          if (entry* g = find(group_id)) {
+            for (size_t i : written) {
+              const auto& c = entries[i];
+              g->offsets[c.tp] = committed_offset{c.offset, c.leader_epoch, c.metadata.value_or(""), now,
+                                                  c.expire_timestamp};
+            }
+          }
+          done(std::move(errors));
+        });
+}
+
+int16_t coordinator::fetch_offsets(
+    const std::string& group_id, const std::optional<std::vector<std::pair<std::string, std::vector<int32_t>>>>& topics,
+    std::vector<std::pair<std::string, std::vector<fetched_offset>>>& out) const {
+  out.clear();
+  const bool is_loading = loading(group_id);
+  const entry* e = is_loading ? nullptr : find(group_id);
+  auto one = [&](const std::string& topic, int32_t partition) {
+    fetched_offset f;
+    f.partition = partition;
+    if (is_loading) {
+      f.error = err::coordinator_load_in_progress;
+      return f;
+    }
+    if (e) {
+      auto it = e->offsets.find({topic, partition});
+      if (it != e->offsets.end()) {
+        f.offset = it->second.offset;
+        f.leader_epoch = it->second.leader_epoch;
+        f.metadata = it->second.metadata;
+      }
+    }
+    return f;
+  };
+  if (topics) {
+    for (const auto& [topic, parts] : *topics) {
+      auto& t = out.emplace_back(topic, std::vector<fetched_offset>{});
+      for (int32_t p : parts) t.second.push_back(one(topic, p));
+    }
+  } else if (e) {
+    for (const auto& [tp, o] : e->offsets) {
+      if (out.empty() || out.back().first != tp.topic) out.emplace_back(tp.topic, std::vector<fetched_offset>{});
+      out.back().second.push_back(one(tp.topic, tp.partition));
+    }
+  }
+  return is_loading ? err::coordinator_load_in_progress : err::none;
+}
+
+group_description coordinator::describe(const std::string& group_id) const {
+  group_description d;
+  d.group_id = group_id;
+  if (loading(group_id)) {
+    d.error = err::coordinator_load_in_progress;
+    d.state = "";
+    return d;
+  }
+  const entry* e = find(group_id);
+  if (!e) return d;  // unknown: Dead, error 0 (as Kafka)
+  const group& g = *e->g;
+  d.state = std::string(to_string(g.state()));
+  d.protocol_type = g.protocol_type().value_or("");
+  if (g.state() == group_state::stable) d.protocol_data = g.protocol_name().value_or("");
+  d.members = g.describe_members();
+  return d;
+}
+
+int16_t coordinator::list(std::vector<listed_group>& out) const {
+  out.clear();
+  for (const auto& [id, e] : groups_) {
+    if (e.g->state() == group_state::dead) continue;
+    out.push_back({id, e.g->protocol_type().value_or(""), std::string(to_string(e.g->state()))});
+  }
+  return fully_loaded() ? err::none : err::coordinator_load_in_progress;
+}
+
+void coordinator::delete_groups(const std::vector<std::string>& ids, std::function<void(std::vector<int16_t>)> done) {
+  auto errors = std::make_shared<std::vector<int16_t>>(ids.size(), err::none);
+  auto remaining = std::make_shared<size_t>(1);
+  auto finish = [errors, remaining, done = std::move(done)]() {
+    if (--*remaining == 0) done(std::move(*errors));
+  };
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::string& id = ids[i];
+    if (loading(id)) {
+      (*errors)[i] = err::coordinator_load_in_progress;
+      continue;
+    }
+    entry* e = find(id);
+    if (!e || e->g->state() == group_state::dead) {
+      (*errors)[i] = err::group_id_not_found;
+      continue;
+    }
+    if (!e->g->is_empty() || e->g->state() != group_state::empty) {
+      (*errors)[i] = err::non_empty_group;
+      continue;
+    }
+    std::vector<record> recs;
+    for (const auto& [tp, o] : e->offsets)
+      recs.emplace_back(encode_offset_key({id, tp.topic, tp.partition}), std::nullopt);
+    recs.emplace_back(encode_group_key({id}), std::nullopt);
+    e->g->make_dead(err::coordinator_not_available);
+    groups_.erase(id);
+    ++*remaining;
+    write(id, std::move(recs), true, [errors, i, finish, id](std::error_code ec) {
+      if (ec) {
+        spdlog::error("group {}: delete not stored: {}", id, ec.message());
+        (*errors)[i] = err::not_coordinator;
+      }
+      finish();
+    });
+  }
+  finish();
+}
+
+void coordinator::delete_offsets(const std::string& group_id, const std::vector<topic_partition>& tps,
+                                 std::function<void(int16_t, std::vector<int16_t>)> done) {
+  std::vector<int16_t> errors(tps.size(), err::none);
+  if (loading(group_id)) return done(err::coordinator_load_in_progress, {});
+  entry* e = find(group_id);
+  if (!e || e->g->state() == group_state::dead) return done(err::group_id_not_found, {});
+  const group& g = *e->g;
+  std::optional<std::set<std::string>> subscribed;
+  bool check_subscription = false;
+  if (!g.is_empty() || g.state() != group_state::empty) {
+    if (g.protocol_type().value_or("") != "consumer") return done(err::non_empty_group, {});
+    subscribed = g.subscribed_topics();
+    check_subscription = true;
+  }
+  std::vector<record> recs;
+  for (size_t i = 0; i < tps.size(); ++i) {
+    if (check_subscription && (!subscribed || subscribed->count(tps[i].topic))) {
+      errors[i] = err::group_subscribed_to_topic;
+      continue;
+    }
+    if (e->offsets.erase(tps[i]))
+      recs.emplace_back(encode_offset_key({group_id, tps[i].topic, tps[i].partition}), std::nullopt);
+  }
+  if (recs.empty()) return done(err::none, std::move(errors));
+  write(group_id, std::move(recs), true,
+        [errors = std::move(errors), done = std::move(done)](std::error_code ec) mutable {
+          done(ec ? err::not_coordinator : err::none, std::move(errors));
+        });
+}
+
+// ---- timers ----------------------------------------------------------------------------------------------
+
+void coordinator::tick() {
+  const int64_t now = clock_();
+  for (auto& [id, e] : groups_) e.g->tick(now);
+  if (now - last_expiry_ >= cfg_.offsets_retention_check_interval_ms) {
+    last_expiry_ = now;
+    expire_offsets();
+  }
+  maybe_compact(now);
+}
+
+void coordinator::expire_offsets() {
+  const int64_t now = clock_();
+  std::vector<std::string> dead;
+  size_t expired_total = 0;
+  for (auto& [id, e] : groups_) {
+    if (loading(id)) continue;
+    group& g = *e.g;
+    std::optional<std::set<std::string>> subscribed;
+    const bool empty = g.is_empty() && g.state() == group_state::empty;
+    if (!empty) {
+      // Active consumer groups keep the offsets of topics they subscribe to; others only expire when empty.
+      subscribed = g.subscribed_topics();
+      if (!subscribed) continue;
+    }
+    std::vector<record> recs;
+    for (auto it = e.offsets.begin(); it != e.offsets.end();) {
+      const auto& [tp, o] = *it;
+      bool expire;
+      if (o.expire_timestamp >= 0) {
+        expire = now >= o.expire_timestamp;
+      } else {
+        int64_t base = o.commit_timestamp;
+        if (empty && g.protocol_type()) base = g.state_timestamp();  // KIP-211: from when the group emptied
+        expire = now - base >= cfg_.offsets_retention_ms;
+      }
+      if (!empty && subscribed->count(tp.topic)) expire = false;
+      if (expire) {
+        recs.emplace_back(encode_offset_key({id, tp.topic, tp.partition}), std::nullopt);
+        it = e.offsets.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    expired_total += recs.size();
+    if (empty && e.offsets.empty()) {
+      recs.emplace_back(encode_group_key({id}), std::nullopt);
+      dead.push_back(id);
+    }
+    if (!recs.empty()) write(id, std::move(recs), false, nullptr);
+  }
+  for (const auto& id : dead) {
+    groups_.at(id).g->make_dead(err::coordinator_not_available);
+    groups_.erase(id);
+  }
+  if (expired_total || !dead.empty())
+    spdlog::info("group coordinator: expired {} offset(s), removed {} empty group(s)", expired_total, dead.size());
+}
+
+void coordinator::maybe_compact(int64_t now) {
+  if (now - last_compaction_ < kCompactionIntervalMs || compacting_.load()) return;
+  last_compaction_ = now;
+  auto parts = backend_.offsets_partitions();
+  if (parts.empty()) return;
+  if (compactor_.joinable()) compactor_.join();
+  compacting_ = true;
+  compactor_ = std::thread([parts = std::move(parts), now, this] {
+    for (const auto& log : parts) {
+      auto r = log->compact(now);
+      if (!r) spdlog::warn("[{}] compaction failed: {}", log->name(), r.error().message());
+      else if (*r) spdlog::info("[{}] compacted {} segment(s)", log->name(), *r);
+    }
+    compacting_ = false;
+  });
+}
+
+}  // namespace samsa::group
