@@ -241,8 +241,11 @@ std::error_code partition_log::recover() {
 
   // 3. Segments.
   const int64_t tnow = now();
+  const bool clean = !config_.verify_all_segments_on_open && fs::exists(dir_ / clean_shutdown_file, fec);
   size_t scan_from = 0;
-  if (!config_.verify_all_segments_on_open)
+  if (clean)
+    scan_from = bases.size();  // everything was fsynced at close: check indexes only
+  else if (!config_.verify_all_segments_on_open)
     for (size_t i = 0; i < bases.size(); ++i)
       if (bases[i] <= rpoint) scan_from = i;
   int64_t prev_next = -1;
@@ -347,7 +350,12 @@ std::error_code partition_log::recover() {
     std::error_code ec = s == segments_.active() ? s->sync_log() : s->sync_all();
     if (ec) return ec;
   }
-  if (truncated || dir_dirty_)
+  if (clean) {
+    // From now on the log may change: the marker must be gone (durably) before the first append.
+    fs::remove(dir_ / clean_shutdown_file, fec);
+    if (fec) return make_error_code(errc::io_error);
+  }
+  if (truncated || dir_dirty_ || clean)
     if (auto ec = fsync_dir(dir_)) return ec;
   dir_dirty_ = false;
   durable_ = leo_;
@@ -357,8 +365,8 @@ std::error_code partition_log::recover() {
   recovery_point_ = leo_;
   last_flush_ms_ = last_checkpoint_ms_ = tnow;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-  spdlog::info("[{}] loaded {} segments, log start {} end {} (recovery point was {}) in {} ms", name_,
-               segments_.count(), log_start_, leo_, rpoint, ms);
+  spdlog::info("[{}] loaded {} segments{}, log start {} end {} (recovery point was {}) in {} ms", name_,
+               segments_.count(), clean ? " after a clean shutdown" : "", log_start_, leo_, rpoint, ms);
   return {};
 }
 
@@ -1026,7 +1034,18 @@ std::error_code partition_log::close() {
   }
   durable_.store(leo_);
   write_checkpoints(true);
-  if (auto e2 = write_log_start_checkpoint()) spdlog::error("[{}] cannot write log start checkpoint: {}", name_, e2.message());
+  if (auto e2 = write_log_start_checkpoint()) {
+    spdlog::error("[{}] cannot write log start checkpoint: {}", name_, e2.message());
+    return {};
+  }
+  bool complete;
+  {
+    std::shared_lock lk(mu_);
+    complete = recovery_point_.load() == leo_ && epochs_written_ == epochs_version_;
+  }
+  if (complete)
+    if (auto e3 = write_file_atomic(dir_ / clean_shutdown_file, ""))
+      spdlog::warn("[{}] cannot write the clean-shutdown marker: {}", name_, e3.message());
   return {};
 }
 

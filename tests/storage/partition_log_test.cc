@@ -634,6 +634,36 @@ TEST_F(partition_log_test, LeaderEpochCacheTracksEpochStartsAndIsCheckpointed) {
   EXPECT_EQ(std::string(text.begin(), text.end()), "0\n3\n1 0\n3 4\n7 10\n");
 }
 
+TEST_F(partition_log_test, CleanShutdownMarkerIsWrittenOnCloseAndRemovedOnOpen) {
+  auto c = small_config();
+  c.segment_bytes = 4096;
+  std::vector<std::vector<uint8_t>> bs;
+  {
+    auto log = open_log(c);
+    for (int i = 0; i < 30; ++i) {
+      bs.push_back(make_batch(3, 150, 1000 + i, i));
+      ASSERT_TRUE(log->append(bs.back(), 2));
+    }
+    EXPECT_FALSE(fs::exists(dir / clean_shutdown_file));
+    ASSERT_FALSE(log->close());
+    EXPECT_TRUE(fs::exists(dir / clean_shutdown_file));
+  }
+  // A clean reopen trusts the data; a lost index of the active segment is still rebuilt.
+  auto log = open_log(c);
+  EXPECT_FALSE(fs::exists(dir / clean_shutdown_file));
+  ASSERT_EQ(read_all(*log).size(), bs.size());
+  auto last_base = log->segment_base_offsets().back();
+  ASSERT_FALSE(log->close());
+  log.reset();
+  fs::remove(dir / segment_file_name(last_base, ".index"));
+  auto again = open_log(c);
+  auto all = read_all(*again);
+  ASSERT_EQ(all.size(), bs.size());
+  for (size_t i = 0; i < bs.size(); ++i) EXPECT_EQ(all[i], bs[i]);
+  auto b = make_batch(1, 10, 1);
+  EXPECT_EQ(again->append(b, 2)->base_offset, 90);
+}
+
 TEST_F(partition_log_test, ClosedLogRefusesAppends) {
   auto log = open_log();
   ASSERT_FALSE(log->close());

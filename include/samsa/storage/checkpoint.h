@@ -18,6 +18,9 @@ namespace samsa::storage {
 inline constexpr const char* recovery_point_file = "recovery-point-offset-checkpoint";
 inline constexpr const char* log_start_offset_file = "log-start-offset-checkpoint";
 inline constexpr const char* leader_epoch_file = "leader-epoch-checkpoint";
+// Empty file written by a successful close() after everything was fsynced and checkpointed; removed by open().
+// When present, open() trusts every segment (index files checked, no CRC scan), like Kafka's clean shutdown.
+inline constexpr const char* clean_shutdown_file = ".clean-shutdown";
 
 std::error_code write_offset_checkpoint(const std::filesystem::path& file, const std::string& topic,
                                         int32_t partition, int64_t offset);
