@@ -4,14 +4,55 @@
 
 #include <algorithm>
 #include <charconv>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 
+#include "samsa/records/record_batch.h"
 #include "samsa/server/kafka_error.h"
+#include "samsa/group/coordinator.h"
+#include "samsa/group/offsets_format.h"
+#include "samsa/storage/file.h"
 #include "samsa/storage/partition_log.h"
 
 namespace samsa::server {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// The group coordinator's view of __consumer_offsets.
+class offsets_backend_impl : public group::offsets_backend {
+ public:
+  explicit offsets_backend_impl(broker& b) : b_(b) {}
+  std::vector<std::shared_ptr<storage::partition_log>> offsets_partitions() override {
+    std::vector<std::shared_ptr<storage::partition_log>> out;
+    if (const topic* t = b_.find_topic(group::offsets_topic))
+      for (const auto& p : t->partitions) out.push_back(p->log);
+    return out;
+  }
+  bool create_offsets_topic(int32_t partitions) override {
+    return b_.create_topic(group::offsets_topic, partitions, false) == kafka_error::none;
+  }
+  void post(std::function<void()> fn) override { boost::asio::post(b_.executor(), std::move(fn)); }
+
+ private:
+  broker& b_;
+};
+
+boost::asio::awaitable<void> group_ticker(group::coordinator& c, boost::asio::steady_timer& t) {
+  for (;;) {
+    t.expires_after(std::chrono::milliseconds(100));
+    auto [ec] = co_await t.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (ec) co_return;
+    c.tick();
+  }
+}
+
+}  // namespace
 
 bool valid_topic_name(const std::string& name) noexcept {
   if (name.empty() || name.size() > 249 || name == "." || name == "..") return false;
@@ -21,7 +62,10 @@ bool valid_topic_name(const std::string& name) noexcept {
 }
 
 broker::broker(boost::asio::any_io_executor ex, broker_config config, std::string cluster_id)
-    : ex_(std::move(ex)), config_(std::move(config)), cluster_id_(std::move(cluster_id)) {}
+    : ex_(std::move(ex)), config_(std::move(config)), cluster_id_(std::move(cluster_id)) {
+  groups_backend_ = std::make_unique<offsets_backend_impl>(*this);
+  groups_ = std::make_unique<group::coordinator>(config_.group, *groups_backend_);
+}
 
 broker::~broker() { close(); }
 
@@ -43,7 +87,54 @@ bool parse_partition_dir(const std::string& dir, std::string& topic, int32_t& pa
   return valid_topic_name(topic);
 }
 
+// Replays the batch headers of the whole log into the partition's producer state.
+void rebuild_producer_state(partition& p) {
+  p.producers.clear();
+  int64_t offset = p.log->log_start_offset();
+  const int64_t end = p.log->log_end_offset();
+  while (offset < end) {
+    auto r = p.log->read(offset, 4u << 20, end);
+    if (!r || r->total_bytes == 0) break;
+    auto bytes = r->copy_bytes();
+    if (!bytes) break;
+    std::span<const uint8_t> rest(*bytes);
+    int64_t next = offset;
+    while (!rest.empty()) {
+      auto b = records::batch_view::parse(rest);
+      if (!b) break;
+      if (b->producer_id() >= 0 && b->base_sequence() >= 0) {
+        const int64_t last = static_cast<int64_t>(b->base_sequence()) + b->last_offset_delta();
+        p.producers.on_append({b->producer_id(), b->producer_epoch(), b->base_sequence(),
+                               static_cast<int32_t>(last > INT32_MAX ? last - INT32_MAX - 1 : last)},
+                              b->base_offset(), b->last_offset());
+      }
+      next = b->last_offset() + 1;
+      rest = rest.subspan(b->size_bytes());
+    }
+    if (next <= offset) break;  // no progress: stop rather than loop
+    offset = next;
+  }
+}
+
 }  // namespace
+
+int64_t broker::allocate_producer_id() {
+  if (next_producer_id_ >= producer_id_block_end_) {
+    const fs::path file = config_.log_dirs.front() / "producer-id-block";
+    if (producer_id_block_end_ == 0) {
+      auto text = storage::read_small_file(file);
+      if (text) producer_id_block_end_ = std::strtoll(text->c_str(), nullptr, 10);
+      next_producer_id_ = producer_id_block_end_;
+    }
+    constexpr int64_t block = 1000;
+    if (auto ec = storage::write_file_atomic(file, std::to_string(next_producer_id_ + block) + "\n")) {
+      spdlog::error("cannot reserve producer ids in {}: {}", file.string(), ec.message());
+      return -1;
+    }
+    producer_id_block_end_ = next_producer_id_ + block;
+  }
+  return next_producer_id_++;
+}
 
 std::error_code broker::load_topics() {
   const fs::path root = config_.log_dirs.front();
@@ -71,7 +162,10 @@ std::error_code broker::load_topics() {
   for (auto& [name, parts] : found) {
     topic t{name, {}};
     // Partitions are dense 0..n-1; a gap means a half-finished creation, so the topic ends before it.
-    for (int32_t i = 0; parts.count(i); ++i) t.partitions.push_back(parts[i]);
+    for (int32_t i = 0; parts.count(i); ++i) {
+      rebuild_producer_state(*parts[i]);
+      t.partitions.push_back(parts[i]);
+    }
     spdlog::info("loaded topic {} with {} partition(s)", name, t.partitions.size());
     topics_[name] = std::move(t);
   }
@@ -147,7 +241,14 @@ void broker::housekeeping(int64_t now_ms) {
   }
 }
 
+void broker::start_groups() {
+  groups_->start();
+  groups_timer_ = std::make_unique<boost::asio::steady_timer>(ex_);
+  boost::asio::co_spawn(ex_, group_ticker(*groups_, *groups_timer_), boost::asio::detached);
+}
+
 void broker::close() {
+  if (groups_timer_) groups_timer_->cancel();
   for (auto& [name, t] : topics_)
     for (auto& p : t.partitions) p->log->close();
 }

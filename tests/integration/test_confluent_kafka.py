@@ -2,7 +2,7 @@
 """confluent-kafka-python 1.7.0 (system librdkafka 2.0.2) against a real samsad.
 
 Admin create/list/delete, 100k acks=all produce with delivery reports, 900 KB and oversized messages, assign+seek
-consumer, watermarks, offsets_for_times, and (with SAMSA_IDEMPOTENCE=1) the idempotent producer.
+consumer, watermarks, offsets_for_times, and the idempotent producer (acks=all, 100,000 messages).
 """
 
 import os
@@ -321,8 +321,6 @@ class ConfluentKafka(unittest.TestCase):
 
     # ---- idempotence (needs InitProducerId) ------------------------------------------------------------
 
-    @unittest.skipUnless(os.environ.get("SAMSA_IDEMPOTENCE") == "1",
-                         "set SAMSA_IDEMPOTENCE=1 once the broker supports InitProducerId")
     def test_08_idempotent_producer(self):
         topic = "ck-idempotent"
         p = producer(self.broker, **{"enable.idempotence": True, "linger.ms": 2})
@@ -332,7 +330,7 @@ class ConfluentKafka(unittest.TestCase):
         def dr(err, msg):
             (errors.append(err) if err else acked[msg.partition()].append((msg.offset(), msg.value())))
 
-        n = 20_000
+        n = 100_000
         for i in range(n):
             while True:
                 try:

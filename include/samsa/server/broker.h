@@ -11,10 +11,15 @@
 #include <vector>
 
 #include "samsa/server/config.h"
+#include "samsa/server/producer_state.h"
 
 namespace samsa::storage {
 class partition_log;
 }  // namespace samsa::storage
+namespace samsa::group {
+class coordinator;
+class offsets_backend;
+}  // namespace samsa::group
 
 namespace samsa::server {
 
@@ -22,6 +27,7 @@ struct partition {
   std::string topic;
   int32_t index = 0;
   std::shared_ptr<storage::partition_log> log;
+  producer_state producers;  // idempotent-producer sequences, rebuilt from the log at start-up
 };
 
 struct topic {
@@ -55,10 +61,18 @@ class broker {
   int16_t delete_topic(const std::string& name);
   int16_t add_partitions(const std::string& name, int32_t new_total);
 
+  // A new idempotent producer id, unique across restarts: ids are reserved in blocks recorded (fsynced) in
+  // <log.dirs>/producer-id-block before any id of the block is handed out. -1 if the block cannot be saved.
+  int64_t allocate_producer_id();
+
   // Fetch long-polls park a timer here; an append wakes them all so they re-check.
   void park_fetch(boost::asio::steady_timer* t) { fetch_waiters_.push_back(t); }
   void unpark_fetch(boost::asio::steady_timer* t);
   void notify_append();
+
+  // Consumer groups (src/group). start_groups() loads __consumer_offsets and starts the group timers.
+  group::coordinator& groups() noexcept { return *groups_; }
+  void start_groups();
 
  private:
   boost::asio::any_io_executor ex_;
@@ -66,6 +80,11 @@ class broker {
   std::string cluster_id_;
   std::map<std::string, topic> topics_;
   std::vector<boost::asio::steady_timer*> fetch_waiters_;
+  std::unique_ptr<group::offsets_backend> groups_backend_;
+  std::unique_ptr<group::coordinator> groups_;
+  std::unique_ptr<boost::asio::steady_timer> groups_timer_;
+  int64_t next_producer_id_ = 0;
+  int64_t producer_id_block_end_ = 0;
 };
 
 // Kafka's topic-name rule: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".

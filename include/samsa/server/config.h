@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "samsa/group/config.h"
 #include "samsa/storage/log_config.h"
 
 namespace samsa::server {
@@ -35,6 +36,7 @@ struct broker_config {
   int64_t log_retention_check_interval_ms = 300000;
   storage::log_config log_defaults;
   std::string rack;
+  group::group_config group;                  // group.* / offsets.* (consumer groups)
 };
 
 }  // namespace samsa::server

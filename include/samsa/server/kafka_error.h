@@ -28,5 +28,11 @@ inline constexpr int16_t topic_deletion_disabled = 73;
 inline constexpr int16_t kafka_storage_error = 56;
 inline constexpr int16_t unsupported_compression_type = 76;
 inline constexpr int16_t invalid_record = 87;
+inline constexpr int16_t out_of_order_sequence_number = 45;
+inline constexpr int16_t duplicate_sequence_number = 46;
+inline constexpr int16_t invalid_producer_epoch = 47;
+inline constexpr int16_t unknown_producer_id = 59;
+inline constexpr int16_t producer_fenced = 90;
+inline constexpr int16_t transactional_id_authorization_failed = 53;
 
 }  // namespace samsa::server::kafka_error

@@ -9,10 +9,22 @@ constexpr api_handler kHandlers[] = {
     {1, 4, 11, handle_fetch},             // Fetch: 4 .. 11
     {2, 1, 5, handle_list_offsets},       // ListOffsets
     {3, 0, 8, handle_metadata},           // Metadata
+    {8, 0, 7, handle_offset_commit},      // OffsetCommit (durable before answered)
+    {9, 0, 5, handle_offset_fetch},       // OffsetFetch
+    {10, 0, 2, handle_find_coordinator},  // FindCoordinator: 0 must be in range for librdkafka
+    {11, 0, 5, handle_join_group},        // JoinGroup: v4+ MEMBER_ID_REQUIRED, v5 static members
+    {12, 0, 3, handle_heartbeat},         // Heartbeat
+    {13, 0, 3, handle_leave_group},       // LeaveGroup: v3 batched
+    {14, 0, 3, handle_sync_group},        // SyncGroup
+    {15, 0, 4, handle_describe_groups},   // DescribeGroups
+    {16, 0, 2, handle_list_groups},       // ListGroups
     {18, 0, 3, handle_api_versions},      // ApiVersions
     {19, 0, 4, handle_create_topics},     // CreateTopics
     {20, 0, 3, handle_delete_topics},     // DeleteTopics
+    {22, 0, 4, handle_init_producer_id},  // InitProducerId: idempotence (0 must be in range for librdkafka)
     {37, 0, 1, handle_create_partitions}, // CreatePartitions
+    {42, 0, 1, handle_delete_groups},     // DeleteGroups
+    {47, 0, 0, handle_offset_delete},     // OffsetDelete
 };
 
 }  // namespace

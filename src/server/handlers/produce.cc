@@ -43,6 +43,9 @@ int16_t validate_batch(const protocol::records_view& records, int16_t version, i
     return kafka_error::corrupt_message;
   }
   if (bv->is_control()) return kafka_error::invalid_record;
+  // Transactions do not exist yet; an idempotent batch must carry a sequence.
+  if (bv->is_transactional() || (bv->producer_id() >= 0 && bv->base_sequence() < 0))
+    return version >= 8 ? kafka_error::invalid_record : kafka_error::corrupt_message;
   if (bv->compression() == records::compression::zstd && version < 7) return kafka_error::unsupported_compression_type;
   if (bv->record_count() == 0) return kafka_error::corrupt_message;
   out = *bv;
@@ -84,6 +87,23 @@ asio::awaitable<void> handle_produce(request_context& ctx) {
       records::batch_view bv;
       rp.error_code = validate_batch(pd.records.value_or(protocol::records_view{}), v, b.config().message_max_bytes, bv);
       if (rp.error_code != kafka_error::none) continue;
+      const int64_t last_seq = static_cast<int64_t>(bv.base_sequence()) + bv.last_offset_delta();
+      const batch_identity id{bv.producer_id(), bv.producer_epoch(), bv.base_sequence(),
+                              static_cast<int32_t>(last_seq > INT32_MAX ? last_seq - INT32_MAX - 1 : last_seq)};
+      const auto check = part->producers.check_append(id);
+      if (check.error != kafka_error::none) {
+        rp.error_code = check.error;
+        continue;
+      }
+      if (check.duplicate_of) {  // a retry of a batch already in the log: answer as the first time
+        rp.base_offset = *check.duplicate_of;
+        rp.log_start_offset = part->log->log_start_offset();
+        if (req.acks == -1) {  // the first attempt may still be waiting for its fsync
+          flush_targets.emplace_back(resp.responses.size() - 1, rt.partition_responses.size() - 1);
+          flush_parts.push_back(part);
+        }
+        continue;
+      }
       // The frame buffer belongs to this request: the log may rewrite the batch header in it.
       std::span<uint8_t> batch(const_cast<uint8_t*>(pd.records->data()), pd.records->size());
       auto r = part->log->append(batch, 0);
@@ -92,6 +112,7 @@ asio::awaitable<void> handle_produce(request_context& ctx) {
         rp.error_code = kafka_error::kafka_storage_error;
         continue;
       }
+      part->producers.on_append(id, r->base_offset, r->last_offset);
       appended = true;
       rp.base_offset = r->base_offset;
       rp.log_append_time_ms = r->log_append_time;

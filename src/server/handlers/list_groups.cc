@@ -1,0 +1,24 @@
+// ListGroups (16), v0-2: every group this coordinator knows (protocol type "" for commit-only groups).
+// COORDINATOR_LOAD_IN_PROGRESS while __consumer_offsets is still loading (with the groups loaded so far).
+#include "handlers.h"
+#include "samsa/group/coordinator.h"
+
+namespace samsa::server {
+
+boost::asio::awaitable<void> handle_list_groups(request_context& ctx) {
+  protocol::ListGroupsRequest req;
+  if (!ctx.decode(req)) co_return;
+  std::vector<group::listed_group> groups;
+  protocol::ListGroupsResponse resp;
+  resp.error_code = ctx.b.groups().list(groups);
+  for (auto& g : groups) {
+    auto& rg = resp.groups.emplace_back();
+    rg.group_id = std::move(g.group_id);
+    rg.protocol_type = std::move(g.protocol_type);
+    rg.group_state = std::move(g.state);
+  }
+  ctx.respond(resp);
+  co_return;
+}
+
+}  // namespace samsa::server
