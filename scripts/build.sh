@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
-# Configures and builds Samsa into build/ (Ninja, ccache when present). Extra arguments go to CMake.
+# Configures and builds Samsa (Ninja, ccache when present). Presets, chosen with SAMSA_PRESET:
+#   (unset)   build/        RelWithDebInfo, what run.sh and test.sh use
+#   release   build-release/ Release
+#   debug     build-debug/   Debug
+#   asan      build-asan/    Debug with AddressSanitizer + UndefinedBehaviorSanitizer
+# Extra arguments go to CMake. In CI (CI=true) warnings are errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Let ccache share results between clones of the tree (paths are rewritten relative to it).
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
-BUILD_DIR=${SAMSA_BUILD_DIR:-build}
-BUILD_TYPE=${SAMSA_BUILD_TYPE:-RelWithDebInfo}
-extra=()
-[ "${CI:-}" = "true" ] && extra+=(-DSAMSA_WERROR=ON)
-if [ ! -f "$BUILD_DIR/build.ninja" ] || [ "$#" -gt 0 ] || [ "${#extra[@]}" -gt 0 ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" "${extra[@]}" "$@" >/dev/null
+preset_args=()
+case "${SAMSA_PRESET:-}" in
+  "") BUILD_DIR=${SAMSA_BUILD_DIR:-build}; preset_args+=(-DCMAKE_BUILD_TYPE=${SAMSA_BUILD_TYPE:-RelWithDebInfo}) ;;
+  release) BUILD_DIR=build-release; preset_args+=(-DCMAKE_BUILD_TYPE=Release) ;;
+  debug) BUILD_DIR=build-debug; preset_args+=(-DCMAKE_BUILD_TYPE=Debug) ;;
+  asan) BUILD_DIR=build-asan; preset_args+=(-DCMAKE_BUILD_TYPE=Debug -DSAMSA_SANITIZE=ON -DSAMSA_BENCH=OFF) ;;
+  *) echo "unknown SAMSA_PRESET '${SAMSA_PRESET}' (release, debug, asan)" >&2; exit 2 ;;
+esac
+[ "${CI:-}" = "true" ] && preset_args+=(-DSAMSA_WERROR=ON)
+if [ ! -f "$BUILD_DIR/build.ninja" ] || [ "$#" -gt 0 ] || [ "${CI:-}" = "true" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja "${preset_args[@]}" "$@" >/dev/null
 fi
 ninja -C "$BUILD_DIR" ${SAMSA_BUILD_TARGETS:-}
