@@ -7,6 +7,19 @@ namespace samsa::raft {
 
 void core::send_append(node_id to, bool allow_empty) {
   progress& pr = lead().peers[to];
+  // Replicate mode pipelines: keep sending while the un-acknowledged window has room.
+  const index_t window = cfg_.max_entries_per_append * cfg_.max_inflight_appends;
+  for (bool first = true;; first = false) {
+    const bool full = pr.state == progress::mode::replicate && pr.next - 1 - pr.match >= window;
+    if (full && !(first && allow_empty)) return;  // an empty append (commit news) may still go out
+    const index_t before = pr.next;
+    send_one_append(to, first && allow_empty);
+    if (pr.state != progress::mode::replicate || pr.next == before || pr.next > log_.last_index()) return;
+  }
+}
+
+void core::send_one_append(node_id to, bool allow_empty) {
+  progress& pr = lead().peers[to];
   if (pr.state == progress::mode::snapshot) return;  // wait for the snapshot's answer (or the next heartbeat reply)
   if (pr.state == progress::mode::probe && pr.probe_sent) return;
   const index_t prev = pr.next - 1;
@@ -90,9 +103,12 @@ void core::handle_append_resp(const message& m) {
 void core::handle_heartbeat_resp(const message& m) {
   progress& pr = lead().peers[m.from];
   pr.recent_active = true;
-  if (pr.match >= log_.last_index()) return;
-  // The peer is behind. An append or snapshot may have been lost: fall back to probing from the match point
-  // (this also re-sends a lost snapshot, since probing finds its entries compacted).
+  const bool stalled = pr.match == pr.match_at_heartbeat;
+  pr.match_at_heartbeat = pr.match;
+  if (pr.match >= log_.last_index() || !stalled) return;
+  // The peer is behind and made no progress for a whole heartbeat interval: an append or snapshot may have been
+  // lost. Fall back to probing from the match point (this also re-sends a lost snapshot, since probing finds its
+  // entries compacted).
   pr.state = progress::mode::probe;
   pr.probe_sent = false;
   pr.next = pr.match + 1;

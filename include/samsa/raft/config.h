@@ -25,6 +25,7 @@ struct config {
   bool pre_vote = true;            // probe electability before bumping the term (a rejoining node cannot disrupt)
   bool check_quorum = true;        // leaders step down without quorum contact; followers ignore votes in lease
   size_t max_entries_per_append = 64;
+  size_t max_inflight_appends = 4;  // replicate mode: un-acknowledged appends in flight per peer
   uint64_t seed = 1;               // seeds the election-timeout PRNG; the only source of randomness
   raft::faults faults{};
 };

@@ -89,6 +89,7 @@ class core {
   // Leader replication (core_replication.cc).
   leader_role& lead() { return std::get<leader_role>(role_); }
   void send_append(node_id to, bool allow_empty);
+  void send_one_append(node_id to, bool allow_empty);
   void bcast_append(bool allow_empty);
   void bcast_heartbeat();
   bool maybe_commit();

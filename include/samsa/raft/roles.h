@@ -19,6 +19,7 @@ struct progress {
   bool probe_sent = false;      // probe: an append is in flight, wait for its answer or the next heartbeat reply
   index_t pending_snapshot = 0; // snapshot: the index of the snapshot sent
   bool recent_active = false;   // heard from within the current check-quorum window
+  index_t match_at_heartbeat = 0;  // match when the previous heartbeat reply came: unchanged means stalled
 };
 
 struct follower_role {
