@@ -49,9 +49,11 @@ std::error_code validate_config(const log_config& c) {
 }
 
 // Finds the first record of the batch at [pos, pos+size) satisfying pred(timestamp, offset) with offset >= min.
+// The first record (offset >= min_offset) of the batch at [pos, pos+size) satisfying pred(timestamp, offset),
+// as (timestamp, offset).
 template <typename Pred>
-std::optional<int64_t> find_record(const segment_file& f, uint64_t pos, uint32_t size, int64_t min_offset,
-                                   Pred pred) {
+std::optional<timestamp_offset> find_record(const segment_file& f, uint64_t pos, uint32_t size, int64_t min_offset,
+                                            Pred pred) {
   std::vector<uint8_t> buf(size);
   auto n = f.pread_full(pos, buf);
   if (!n || *n != size) return std::nullopt;
@@ -59,21 +61,23 @@ std::optional<int64_t> find_record(const segment_file& f, uint64_t pos, uint32_t
   if (!bv) return std::nullopt;
   if (bv->timestamp_type_log_append()) {
     // Every record carries the batch's max timestamp.
-    if (pred(bv->max_timestamp(), bv->last_offset())) return std::max(bv->base_offset(), min_offset);
+    if (pred(bv->max_timestamp(), bv->last_offset()))
+      return timestamp_offset{bv->max_timestamp(), std::max(bv->base_offset(), min_offset)};
     return std::nullopt;
   }
   std::vector<uint8_t> scratch;
-  std::optional<int64_t> found;
+  std::optional<timestamp_offset> found;
   auto ec = rec::for_each_record(*bv, scratch, rec::default_max_decompressed, [&](const rec::record_view& r) {
     int64_t off = bv->base_offset() + r.offset_delta;
     int64_t ts = bv->base_timestamp() + r.timestamp_delta;
     if (off >= min_offset && pred(ts, off)) {
-      found = off;
+      found = timestamp_offset{ts, off};
       return false;
     }
     return true;
   });
-  if (!found && ec) return std::max(bv->base_offset(), min_offset);  // undecodable: batch precision
+  // Undecodable records: batch precision.
+  if (!found && ec) return timestamp_offset{bv->max_timestamp(), std::max(bv->base_offset(), min_offset)};
   return found;
 }
 
@@ -707,6 +711,12 @@ result<read_result> partition_log::read(int64_t offset, size_t max_bytes, int64_
 }
 
 std::optional<int64_t> partition_log::offset_for_timestamp(int64_t ts) const {
+  auto r = lookup_timestamp(ts);
+  if (!r) return std::nullopt;
+  return r->offset;
+}
+
+std::optional<timestamp_offset> partition_log::lookup_timestamp(int64_t ts) const {
   int64_t seg_base = -1;
   int64_t ls = 0;
   for (;;) {
@@ -779,7 +789,7 @@ std::pair<int64_t, int64_t> partition_log::max_timestamp_and_offset() const {
       if ((*b)->last_offset >= off) {
         if ((*b)->last_offset == off || (*b)->base_offset <= off) {
           auto r = find_record(*file, pos, (*b)->size, 0, [max_ts](int64_t t, int64_t) { return t == max_ts; });
-          if (r) return {max_ts, *r};
+          if (r) return {max_ts, r->offset};
           return {max_ts, off};
         }
         break;

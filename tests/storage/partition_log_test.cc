@@ -322,6 +322,10 @@ TEST_F(partition_log_test, OffsetForTimestampFindsFirstRecordAtOrAfterTimestamp)
   EXPECT_EQ(log->offset_for_timestamp(12345), 10 * 24);
   EXPECT_EQ(log->offset_for_timestamp(10000 + 100 * 49 + 9), 499);
   EXPECT_EQ(log->offset_for_timestamp(10000 + 100 * 49 + 10), std::nullopt);
+  auto found = log->lookup_timestamp(10011);  // between batches: the next record, with its own timestamp
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->timestamp, 10100);
+  EXPECT_EQ(found->offset, 10);
   auto [ts, off] = log->max_timestamp_and_offset();
   EXPECT_EQ(ts, 10000 + 100 * 49 + 9);
   EXPECT_EQ(off, 499);

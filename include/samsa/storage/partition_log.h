@@ -55,6 +55,11 @@ struct read_result {
   result<std::vector<uint8_t>> copy_bytes() const;
 };
 
+struct timestamp_offset {
+  int64_t timestamp;
+  int64_t offset;
+};
+
 struct open_options {
   std::shared_ptr<flush_scheduler> scheduler;  // default: flush_scheduler::default_instance()
   std::function<int64_t()> clock;              // wall clock in ms (tests inject one); default: system_clock
@@ -100,6 +105,8 @@ class partition_log {
   // First offset >= log start whose record timestamp is >= ts (record precision; compressed batches are
   // decompressed), nullopt when none. ts = -1 / -2 (latest / earliest) are the caller's to map.
   std::optional<int64_t> offset_for_timestamp(int64_t ts) const;
+  // Same, with the found record's own timestamp (what ListOffsets v1+ answers).
+  std::optional<timestamp_offset> lookup_timestamp(int64_t ts) const;
   // (max timestamp, offset of the first record carrying it); (-1, -1) when the log is empty.
   std::pair<int64_t, int64_t> max_timestamp_and_offset() const;
 
