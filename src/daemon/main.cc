@@ -19,6 +19,7 @@
 #include "config_registry.h"
 #include "samsa/server/broker.h"
 #include "samsa/server/server.h"
+#include "samsa/storage/log_manager.h"
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
@@ -47,18 +48,6 @@ std::string load_or_create_cluster_id(const fs::path& dir, int32_t node_id) {
   }
   fs::rename(tmp, meta);
   return id;
-}
-
-asio::awaitable<void> housekeeping_loop(samsa::server::broker& b, std::chrono::milliseconds every) {
-  asio::steady_timer t(b.executor());
-  for (;;) {
-    t.expires_after(every);
-    auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;
-    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
-    b.housekeeping(now);
-  }
 }
 
 }  // namespace
@@ -116,12 +105,19 @@ int main(int argc, char** argv) {
   }
   const std::string cluster_id = load_or_create_cluster_id(config->log_dirs.front(), config->node_id);
 
-  asio::io_context io(1);
-  samsa::server::broker broker(io.get_executor(), *config, cluster_id);
-  if (auto err = broker.load_topics()) {
-    spdlog::critical("cannot load logs from {}: {}", config->log_dirs.front().string(), err.message());
+  samsa::storage::manager_options log_opts;
+  log_opts.retention_check_interval_ms = config->log_retention_check_interval_ms;
+  auto logs = samsa::storage::log_manager::open(config->log_dirs, config->log_defaults, log_opts);
+  if (!logs) {
+    spdlog::critical("cannot load logs from {}: {}", config->log_dirs.front().string(), logs.error().message());
     return 1;
   }
+  (*logs)->start();
+
+  asio::io_context io(1);
+  samsa::server::broker broker(io.get_executor(), *config, cluster_id, **logs);
+  broker.load_topics();
+  broker.start_groups();
   samsa::server::server srv(broker);
   if (auto err = srv.start()) return 1;
   spdlog::info("samsad node {} started (cluster {}, data in {})", config->node_id, cluster_id,
@@ -133,11 +129,9 @@ int main(int argc, char** argv) {
     srv.stop();
     io.stop();
   });
-  asio::co_spawn(io, housekeeping_loop(broker, std::chrono::milliseconds(
-                                                   std::min<int64_t>(config->log_retention_check_interval_ms, 1000))),
-                 asio::detached);
   io.run();
   broker.close();
+  if (auto err = (*logs)->close()) spdlog::error("closing the logs: {}", err.message());
   spdlog::info("samsad stopped");
   return 0;
 }

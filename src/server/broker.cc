@@ -16,6 +16,7 @@
 #include "samsa/group/coordinator.h"
 #include "samsa/group/offsets_format.h"
 #include "samsa/storage/file.h"
+#include "samsa/storage/log_manager.h"
 #include "samsa/storage/partition_log.h"
 
 namespace samsa::server {
@@ -61,8 +62,9 @@ bool valid_topic_name(const std::string& name) noexcept {
   });
 }
 
-broker::broker(boost::asio::any_io_executor ex, broker_config config, std::string cluster_id)
-    : ex_(std::move(ex)), config_(std::move(config)), cluster_id_(std::move(cluster_id)) {
+broker::broker(boost::asio::any_io_executor ex, broker_config config, std::string cluster_id,
+               storage::log_manager& logs)
+    : ex_(std::move(ex)), config_(std::move(config)), cluster_id_(std::move(cluster_id)), logs_(logs) {
   groups_backend_ = std::make_unique<offsets_backend_impl>(*this);
   groups_ = std::make_unique<group::coordinator>(config_.group, *groups_backend_);
 }
@@ -74,18 +76,6 @@ const endpoint& broker::advertised() const noexcept {
 }
 
 namespace {
-
-// "<topic>-<partition>" → (topic, partition); topic names may themselves contain '-'.
-bool parse_partition_dir(const std::string& dir, std::string& topic, int32_t& partition) {
-  const auto dash = dir.rfind('-');
-  if (dash == std::string::npos || dash == 0 || dash + 1 == dir.size()) return false;
-  const char* first = dir.data() + dash + 1;
-  const char* last = dir.data() + dir.size();
-  auto [p, ec] = std::from_chars(first, last, partition);
-  if (ec != std::errc() || p != last || partition < 0) return false;
-  topic = dir.substr(0, dash);
-  return valid_topic_name(topic);
-}
 
 // Replays the batch headers of the whole log into the partition's producer state.
 void rebuild_producer_state(partition& p) {
@@ -136,29 +126,15 @@ int64_t broker::allocate_producer_id() {
   return next_producer_id_++;
 }
 
-std::error_code broker::load_topics() {
-  const fs::path root = config_.log_dirs.front();
-  std::error_code ec;
-  fs::create_directories(root, ec);
-  if (ec) return ec;
+void broker::load_topics() {
   std::map<std::string, std::map<int32_t, std::shared_ptr<partition>>> found;
-  for (const auto& entry : fs::directory_iterator(root, ec)) {
-    if (!entry.is_directory()) continue;
-    std::string topic_name;
-    int32_t index = 0;
-    if (!parse_partition_dir(entry.path().filename().string(), topic_name, index)) continue;
-    auto log = storage::partition_log::open(entry.path(), config_.log_defaults);
-    if (!log) {
-      spdlog::error("[{}] cannot open log: {}", entry.path().string(), log.error().message());
-      return log.error();
-    }
+  for (const auto& tp : logs_.list()) {
     auto p = std::make_shared<partition>();
-    p->topic = topic_name;
-    p->index = index;
-    p->log = std::shared_ptr<storage::partition_log>(std::move(*log));
-    found[topic_name][index] = p;
+    p->topic = tp.topic;
+    p->index = tp.partition;
+    p->log = logs_.get(tp.topic, tp.partition);
+    if (p->log) found[tp.topic][tp.partition] = p;
   }
-  if (ec) return ec;
   for (auto& [name, parts] : found) {
     topic t{name, {}};
     // Partitions are dense 0..n-1; a gap means a half-finished creation, so the topic ends before it.
@@ -169,7 +145,6 @@ std::error_code broker::load_topics() {
     spdlog::info("loaded topic {} with {} partition(s)", name, t.partitions.size());
     topics_[name] = std::move(t);
   }
-  return {};
 }
 
 const topic* broker::find_topic(const std::string& name) const {
@@ -201,8 +176,7 @@ int16_t broker::add_partitions(const std::string& name, int32_t new_total) {
   auto& t = it->second;
   if (new_total <= static_cast<int32_t>(t.partitions.size())) return kafka_error::invalid_partitions;
   for (int32_t i = static_cast<int32_t>(t.partitions.size()); i < new_total; ++i) {
-    const fs::path dir = config_.log_dirs.front() / (name + "-" + std::to_string(i));
-    auto log = storage::partition_log::open(dir, config_.log_defaults);
+    auto log = logs_.get_or_create(name, i);
     if (!log) {
       spdlog::error("[{}-{}] cannot create log: {}", name, i, log.error().message());
       return kafka_error::kafka_storage_error;
@@ -210,7 +184,7 @@ int16_t broker::add_partitions(const std::string& name, int32_t new_total) {
     auto p = std::make_shared<partition>();
     p->topic = name;
     p->index = i;
-    p->log = std::shared_ptr<storage::partition_log>(std::move(*log));
+    p->log = std::move(*log);
     t.partitions.push_back(std::move(p));
   }
   return kafka_error::none;
@@ -221,24 +195,13 @@ int16_t broker::delete_topic(const std::string& name) {
   auto it = topics_.find(name);
   if (it == topics_.end()) return kafka_error::unknown_topic_or_partition;
   for (auto& p : it->second.partitions) {
-    const fs::path dir = p->log->dir();
-    p->log->abandon();
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-    if (ec) spdlog::warn("[{}-{}] could not remove {}: {}", name, p->index, dir.string(), ec.message());
+    // The directory is renamed now and deleted by the log manager's background thread (off the hot path).
+    if (auto ec = logs_.remove(name, p->index))
+      spdlog::warn("[{}-{}] could not remove the log: {}", name, p->index, ec.message());
   }
   topics_.erase(it);
   spdlog::info("deleted topic {}", name);
   return kafka_error::none;
-}
-
-void broker::housekeeping(int64_t now_ms) {
-  for (auto& [name, t] : topics_) {
-    for (auto& p : t.partitions) {
-      p->log->maybe_flush(now_ms);
-      p->log->apply_retention(now_ms);
-    }
-  }
 }
 
 void broker::start_groups() {
@@ -249,8 +212,6 @@ void broker::start_groups() {
 
 void broker::close() {
   if (groups_timer_) groups_timer_->cancel();
-  for (auto& [name, t] : topics_)
-    for (auto& p : t.partitions) p->log->close();
 }
 
 void broker::unpark_fetch(boost::asio::steady_timer* t) {

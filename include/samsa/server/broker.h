@@ -14,6 +14,7 @@
 #include "samsa/server/producer_state.h"
 
 namespace samsa::storage {
+class log_manager;
 class partition_log;
 }  // namespace samsa::storage
 namespace samsa::group {
@@ -37,7 +38,7 @@ struct topic {
 
 class broker {
  public:
-  broker(boost::asio::any_io_executor ex, broker_config config, std::string cluster_id);
+  broker(boost::asio::any_io_executor ex, broker_config config, std::string cluster_id, storage::log_manager& logs);
   ~broker();
 
   const broker_config& config() const noexcept { return config_; }
@@ -45,12 +46,9 @@ class broker {
   boost::asio::any_io_executor executor() const noexcept { return ex_; }
   const endpoint& advertised() const noexcept;
 
-  // Opens every <topic>-<partition> directory under the first log dir (recovering each log) and rebuilds the
-  // topic table from them.
-  std::error_code load_topics();
-  // Runs time-based flushes (flush.ms) and retention for every partition.
-  void housekeeping(int64_t now_ms);
-  // Closes every log (final flush).
+  // Rebuilds the topic table from the partitions the log manager loaded at start-up.
+  void load_topics();
+  // Stops the broker's own timers (the log manager flushes and closes the logs).
   void close();
   const std::map<std::string, topic>& topics() const noexcept { return topics_; }
   const topic* find_topic(const std::string& name) const;
@@ -78,6 +76,7 @@ class broker {
   boost::asio::any_io_executor ex_;
   broker_config config_;
   std::string cluster_id_;
+  storage::log_manager& logs_;
   std::map<std::string, topic> topics_;
   std::vector<boost::asio::steady_timer*> fetch_waiters_;
   std::unique_ptr<group::offsets_backend> groups_backend_;
