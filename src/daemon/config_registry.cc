@@ -36,6 +36,28 @@ constexpr config_key kKeys[] = {
      "fsync after this long for acks=0/1 (acks=all is always fsynced before it is acknowledged)."},
     {"log.message.timestamp.type", "CreateTime", "CreateTime keeps producer timestamps; LogAppendTime stamps them."},
     {"broker.rack", "", "Rack of this broker, reported in Metadata."},
+    {"group.initial.rebalance.delay.ms", "3000",
+     "How long the first rebalance of an empty group waits for more members (extended while more arrive, up to the rebalance timeout)."},
+    {"group.min.session.timeout.ms", "6000",
+     "Smallest session timeout a JoinGroup may ask for (INVALID_SESSION_TIMEOUT below)."},
+    {"group.max.session.timeout.ms", "1800000",
+     "Largest session timeout a JoinGroup may ask for (INVALID_SESSION_TIMEOUT above)."},
+    {"group.max.size", "2147483647",
+     "Most members one group may have (GROUP_MAX_SIZE_REACHED beyond)."},
+    {"offsets.topic.num.partitions", "50",
+     "Partitions of __consumer_offsets when it is created (an existing topic keeps its count)."},
+    {"offsets.topic.replication.factor", "1",
+     "Replication factor of __consumer_offsets. Kafka's default is 3; a single node holds 1 replica."},
+    {"offsets.topic.segment.bytes", "104857600",
+     "Segment size of __consumer_offsets (kept small so compaction can run)."},
+    {"offsets.retention.minutes", "10080",
+     "Committed offsets of an empty group (or of a simple-commit group, from the commit) expire after this."},
+    {"offsets.retention.check.interval.ms", "600000",
+     "How often expired offsets are looked for."},
+    {"offset.metadata.max.bytes", "4096",
+     "Largest metadata string of a committed offset (OFFSET_METADATA_TOO_LARGE above)."},
+    {"offsets.load.buffer.size", "5242880",
+     "Read size used when loading __consumer_offsets at start-up."},
 };
 
 std::string trim(std::string_view s) {
@@ -177,6 +199,27 @@ result<server::broker_config> build_broker_config(const properties& given, std::
   }
   c.log_defaults.log_append_time = ts_type == "LogAppendTime";
   c.rack = props["broker.rack"];
+  int_key("group.initial.rebalance.delay.ms", c.group.initial_rebalance_delay_ms);
+  int_key("group.min.session.timeout.ms", c.group.min_session_timeout_ms);
+  int_key("group.max.session.timeout.ms", c.group.max_session_timeout_ms);
+  int_key("group.max.size", c.group.max_size);
+  int_key("offsets.topic.num.partitions", c.group.offsets_topic_num_partitions);
+  int_key("offsets.topic.replication.factor", c.group.offsets_topic_replication_factor);
+  int_key("offsets.topic.segment.bytes", c.group.offsets_topic_segment_bytes);
+  int64_t offsets_retention_minutes = 0;
+  int_key("offsets.retention.minutes", offsets_retention_minutes);
+  c.group.offsets_retention_ms = offsets_retention_minutes * 60000;
+  int_key("offsets.retention.check.interval.ms", c.group.offsets_retention_check_interval_ms);
+  int_key("offset.metadata.max.bytes", c.group.offset_metadata_max_bytes);
+  int_key("offsets.load.buffer.size", c.group.offsets_load_buffer_size);
+  if (ok && (c.group.offsets_topic_num_partitions <= 0 || c.group.min_session_timeout_ms < 0 ||
+             c.group.max_session_timeout_ms < c.group.min_session_timeout_ms || c.group.max_size <= 0 ||
+             c.group.offsets_retention_ms <= 0 || c.group.offsets_topic_segment_bytes <= 0 ||
+             c.group.offsets_load_buffer_size <= 0 || c.group.offsets_topic_replication_factor < 1)) {
+    error = "group.* / offsets.* settings out of range (partitions, sizes and retention must be positive; "
+            "group.max.session.timeout.ms >= group.min.session.timeout.ms)";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
   if (!ok) return std::make_error_code(std::errc::invalid_argument);
   if (c.queued_max_requests <= 0 || c.socket_request_max_bytes <= 0 || c.num_partitions <= 0) {
     error = "queued.max.requests, socket.request.max.bytes and num.partitions must be positive";
