@@ -16,8 +16,6 @@ namespace samsa::group {
 
 namespace {
 
-constexpr int64_t kCompactionIntervalMs = 15000;  // Kafka's log.cleaner.backoff.ms
-
 int64_t system_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -29,13 +27,9 @@ coordinator::coordinator(group_config cfg, offsets_backend& backend, std::functi
     : cfg_(cfg), backend_(backend), clock_(clock ? std::move(clock) : std::function<int64_t()>(system_now)),
       partitions_(std::max(cfg.offsets_topic_num_partitions, 1)), loaded_(static_cast<size_t>(partitions_), true) {
   last_expiry_ = clock_();
-  last_compaction_ = last_expiry_;
 }
 
-coordinator::~coordinator() {
-  *alive_ = false;
-  if (compactor_.joinable()) compactor_.join();
-}
+coordinator::~coordinator() { *alive_ = false; }
 
 int32_t coordinator::partition_for(std::string_view group_id) const noexcept {
   return partition_for_group(group_id, partitions_);
@@ -528,7 +522,6 @@ void coordinator::tick() {
     last_expiry_ = now;
     expire_offsets();
   }
-  maybe_compact(now);
 }
 
 void coordinator::expire_offsets() {
@@ -577,23 +570,6 @@ void coordinator::expire_offsets() {
   }
   if (expired_total || !dead.empty())
     spdlog::info("group coordinator: expired {} offset(s), removed {} empty group(s)", expired_total, dead.size());
-}
-
-void coordinator::maybe_compact(int64_t now) {
-  if (now - last_compaction_ < kCompactionIntervalMs || compacting_.load()) return;
-  last_compaction_ = now;
-  auto parts = backend_.offsets_partitions();
-  if (parts.empty()) return;
-  if (compactor_.joinable()) compactor_.join();
-  compacting_ = true;
-  compactor_ = std::thread([parts = std::move(parts), now, this] {
-    for (const auto& log : parts) {
-      auto r = log->compact(now);
-      if (!r) spdlog::warn("[{}] compaction failed: {}", log->name(), r.error().message());
-      else if (*r) spdlog::info("[{}] compacted {} segment(s)", log->name(), *r);
-    }
-    compacting_ = false;
-  });
 }
 
 }  // namespace samsa::group

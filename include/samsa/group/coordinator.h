@@ -10,7 +10,6 @@
 // this broker leads every partition, so it always answers FindCoordinator with itself. At start-up the existing
 // partitions are loaded one at a time (posted steps); until its partition is loaded a group answers
 // COORDINATOR_LOAD_IN_PROGRESS.
-#include <atomic>
 #include <compare>
 #include <cstdint>
 #include <functional>
@@ -19,7 +18,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "samsa/group/config.h"
@@ -137,8 +135,8 @@ class coordinator {
   void delete_offsets(const std::string& group_id, const std::vector<topic_partition>& tps,
                       std::function<void(int16_t, std::vector<int16_t>)> done);
 
-  // Fires group deadlines (sessions, rebalances), and periodically expires offsets (offsets.retention.minutes)
-  // and compacts __consumer_offsets (in a background thread).
+  // Fires group deadlines (sessions, rebalances) and periodically expires offsets (offsets.retention.minutes).
+  // Compaction of __consumer_offsets (cleanup.policy=compact) is the log manager's retention pass.
   void tick();
 
   // Introspection (tests).
@@ -165,7 +163,6 @@ class coordinator {
   void store_group(const group& g);
   void load_partition(int32_t p);
   void configure_partitions();
-  void maybe_compact(int64_t now);
 
   group_config cfg_;
   offsets_backend& backend_;
@@ -175,9 +172,6 @@ class coordinator {
   std::map<std::string, entry> groups_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   int64_t last_expiry_ = 0;
-  int64_t last_compaction_ = 0;
-  std::thread compactor_;
-  std::atomic<bool> compacting_{false};
 };
 
 }  // namespace samsa::group
