@@ -221,6 +221,8 @@ result<server::broker_config> build_broker_config(const properties& given, std::
     return std::make_error_code(std::errc::invalid_argument);
   }
   if (!ok) return std::make_error_code(std::errc::invalid_argument);
+  c.settings = props;
+  for (const auto& [k, v] : given) c.explicitly_set.insert(k);
   if (c.queued_max_requests <= 0 || c.socket_request_max_bytes <= 0 || c.num_partitions <= 0) {
     error = "queued.max.requests, socket.request.max.bytes and num.partitions must be positive";
     return std::make_error_code(std::errc::invalid_argument);

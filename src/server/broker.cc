@@ -36,7 +36,9 @@ class offsets_backend_impl : public group::offsets_backend {
     return out;
   }
   bool create_offsets_topic(int32_t partitions) override {
-    return b_.create_topic(group::offsets_topic, partitions, false) == kafka_error::none;
+    // Compacted like Kafka's: only the latest commit per (group, topic, partition) key needs keeping.
+    return b_.create_topic(group::offsets_topic, partitions, false, {{"cleanup.policy", "compact"}}) ==
+           kafka_error::none;
   }
   void post(std::function<void()> fn) override { boost::asio::post(b_.executor(), std::move(fn)); }
 
@@ -64,7 +66,11 @@ bool valid_topic_name(const std::string& name) noexcept {
 
 broker::broker(boost::asio::any_io_executor ex, broker_config config, std::string cluster_id,
                storage::log_manager& logs)
-    : ex_(std::move(ex)), config_(std::move(config)), cluster_id_(std::move(cluster_id)), logs_(logs) {
+    : ex_(std::move(ex)),
+      config_(std::move(config)),
+      cluster_id_(std::move(cluster_id)),
+      logs_(logs),
+      configs_(config_.log_dirs.front() / "topic-configs") {
   groups_backend_ = std::make_unique<offsets_backend_impl>(*this);
   groups_ = std::make_unique<group::coordinator>(config_.group, *groups_backend_);
 }
@@ -127,6 +133,7 @@ int64_t broker::allocate_producer_id() {
 }
 
 void broker::load_topics() {
+  if (auto ec = configs_.load()) spdlog::error("cannot read topic configs: {}", ec.message());
   std::map<std::string, std::map<int32_t, std::shared_ptr<partition>>> found;
   for (const auto& tp : logs_.list()) {
     auto p = std::make_shared<partition>();
@@ -137,8 +144,12 @@ void broker::load_topics() {
   }
   for (auto& [name, parts] : found) {
     topic t{name, {}};
+    const auto& overrides = configs_.get(name);
+    t.max_message_bytes = effective_max_message_bytes(config_, overrides);
+    const auto log_cfg = effective_log_config(config_, overrides);
     // Partitions are dense 0..n-1; a gap means a half-finished creation, so the topic ends before it.
     for (int32_t i = 0; parts.count(i); ++i) {
+      if (!overrides.empty()) parts[i]->log->set_config(log_cfg);
       rebuild_producer_state(*parts[i]);
       t.partitions.push_back(parts[i]);
     }
@@ -158,14 +169,31 @@ std::shared_ptr<partition> broker::find_partition(const std::string& topic_name,
   return t->partitions[static_cast<size_t>(index)];
 }
 
-int16_t broker::create_topic(const std::string& name, int32_t partitions, bool validate_only) {
+int16_t broker::create_topic(const std::string& name, int32_t partitions, bool validate_only,
+                             const config_map& configs, std::string* error_message) {
   if (!valid_topic_name(name)) return kafka_error::invalid_topic_exception;
   if (topics_.count(name)) return kafka_error::topic_already_exists;
   if (partitions <= 0) return kafka_error::invalid_partitions;
+  for (const auto& [k, v] : configs) {
+    if (auto err = validate_topic_config(k, v)) {
+      if (error_message) *error_message = *err;
+      return kafka_error::invalid_config;
+    }
+  }
   if (validate_only) return kafka_error::none;
-  topics_[name] = topic{name, {}};
+  // Overrides are durable before any partition exists, so a crash never leaves a topic with lost configs.
+  if (!configs.empty()) {
+    if (auto ec = configs_.set(name, configs)) {
+      if (error_message) *error_message = "cannot store topic configs: " + ec.message();
+      return kafka_error::kafka_storage_error;
+    }
+  }
+  topics_[name] = topic{name, {}, effective_max_message_bytes(config_, configs)};
   const int16_t err = add_partitions(name, partitions);
-  if (err != kafka_error::none) topics_.erase(name);
+  if (err != kafka_error::none) {
+    topics_.erase(name);
+    configs_.remove(name);
+  }
   else spdlog::info("created topic {} with {} partition(s)", name, partitions);
   return err;
 }
@@ -176,7 +204,7 @@ int16_t broker::add_partitions(const std::string& name, int32_t new_total) {
   auto& t = it->second;
   if (new_total <= static_cast<int32_t>(t.partitions.size())) return kafka_error::invalid_partitions;
   for (int32_t i = static_cast<int32_t>(t.partitions.size()); i < new_total; ++i) {
-    auto log = logs_.get_or_create(name, i);
+    auto log = logs_.get_or_create(name, i, effective_log_config(config_, configs_.get(name)));
     if (!log) {
       spdlog::error("[{}-{}] cannot create log: {}", name, i, log.error().message());
       return kafka_error::kafka_storage_error;
@@ -200,7 +228,33 @@ int16_t broker::delete_topic(const std::string& name) {
       spdlog::warn("[{}-{}] could not remove the log: {}", name, p->index, ec.message());
   }
   topics_.erase(it);
+  configs_.remove(name);
   spdlog::info("deleted topic {}", name);
+  return kafka_error::none;
+}
+
+int16_t broker::set_topic_configs(const std::string& name, const config_map& overrides, bool validate_only,
+                                  std::string& error_message) {
+  auto it = topics_.find(name);
+  if (it == topics_.end()) {
+    error_message = "topic '" + name + "' does not exist";
+    return kafka_error::unknown_topic_or_partition;
+  }
+  for (const auto& [k, v] : overrides) {
+    if (auto err = validate_topic_config(k, v)) {
+      error_message = *err;
+      return kafka_error::invalid_config;
+    }
+  }
+  if (validate_only) return kafka_error::none;
+  if (auto ec = configs_.set(name, overrides)) {
+    error_message = "cannot store topic configs: " + ec.message();
+    return kafka_error::kafka_storage_error;
+  }
+  const auto log_cfg = effective_log_config(config_, overrides);
+  for (auto& p : it->second.partitions) p->log->set_config(log_cfg);
+  it->second.max_message_bytes = effective_max_message_bytes(config_, overrides);
+  spdlog::info("topic {}: configs now {}", name, overrides.size());
   return kafka_error::none;
 }
 

@@ -12,6 +12,7 @@
 
 #include "samsa/server/config.h"
 #include "samsa/server/producer_state.h"
+#include "samsa/server/topic_config.h"
 
 namespace samsa::storage {
 class log_manager;
@@ -34,6 +35,7 @@ struct partition {
 struct topic {
   std::string name;
   std::vector<std::shared_ptr<partition>> partitions;
+  int32_t max_message_bytes = 1048588;  // max.message.bytes, override or broker default
 };
 
 class broker {
@@ -55,7 +57,13 @@ class broker {
   std::shared_ptr<partition> find_partition(const std::string& topic, int32_t index) const;
 
   // Returns a Kafka error code (0 on success).
-  int16_t create_topic(const std::string& name, int32_t partitions, bool validate_only);
+  int16_t create_topic(const std::string& name, int32_t partitions, bool validate_only,
+                       const config_map& configs = {}, std::string* error_message = nullptr);
+  // Per-topic config overrides: the current set, and replacing it (validated, persisted, applied to the logs at
+  // once). Returns a Kafka error code; the message says which key is wrong.
+  const config_map& topic_configs(const std::string& name) const { return configs_.get(name); }
+  int16_t set_topic_configs(const std::string& name, const config_map& overrides, bool validate_only,
+                            std::string& error_message);
   int16_t delete_topic(const std::string& name);
   int16_t add_partitions(const std::string& name, int32_t new_total);
 
@@ -77,6 +85,7 @@ class broker {
   broker_config config_;
   std::string cluster_id_;
   storage::log_manager& logs_;
+  topic_config_store configs_;
   std::map<std::string, topic> topics_;
   std::vector<boost::asio::steady_timer*> fetch_waiters_;
   std::unique_ptr<group::offsets_backend> groups_backend_;

@@ -3,6 +3,8 @@
 // Kafka-named keys; see docs/configuration.md).
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,10 @@ struct broker_config {
   int64_t log_retention_check_interval_ms = 300000;
   storage::log_config log_defaults;
   std::string rack;
+  // Every broker key with its effective value, and the keys set explicitly (file or --override), so
+  // DescribeConfigs can report values and sources.
+  std::map<std::string, std::string> settings;
+  std::set<std::string> explicitly_set;
   group::group_config group;                  // group.* / offsets.* (consumer groups)
 };
 

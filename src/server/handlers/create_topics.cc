@@ -26,9 +26,15 @@ boost::asio::awaitable<void> handle_create_topics(request_context& ctx) {
       r.error_code = kafka_error::invalid_replication_factor;
       r.error_message = "replication factor must be 1: this cluster has 1 broker";
     } else {
-      r.error_code = b.create_topic(t.name, partitions, req.validate_only);
+      config_map configs;
+      for (const auto& c : t.configs)
+        if (c.value) configs[c.name] = *c.value;
+      std::string message;
+      r.error_code = b.create_topic(t.name, partitions, req.validate_only, configs, &message);
       if (r.error_code == kafka_error::topic_already_exists)
         r.error_message = "topic '" + t.name + "' already exists";
+      else if (!message.empty())
+        r.error_message = message;
     }
     if (r.error_code == kafka_error::none) {
       r.num_partitions = partitions;

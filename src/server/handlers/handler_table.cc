@@ -21,10 +21,17 @@ constexpr api_handler kHandlers[] = {
     {18, 0, 3, handle_api_versions},      // ApiVersions
     {19, 0, 4, handle_create_topics},     // CreateTopics
     {20, 0, 3, handle_delete_topics},     // DeleteTopics
+    {21, 0, 1, handle_delete_records},    // DeleteRecords
     {22, 0, 4, handle_init_producer_id},  // InitProducerId: idempotence (0 must be in range for librdkafka)
+    {23, 0, 4, handle_offset_for_leader_epoch},  // OffsetForLeaderEpoch
+    {32, 0, 2, handle_describe_configs},  // DescribeConfigs: v1+ sources and synonyms
+    {33, 0, 1, handle_alter_configs},     // AlterConfigs (replaces a topic's overrides)
+    {35, 0, 4, handle_describe_log_dirs}, // DescribeLogDirs
     {37, 0, 1, handle_create_partitions}, // CreatePartitions
     {42, 0, 1, handle_delete_groups},     // DeleteGroups
+    {44, 0, 1, handle_incremental_alter_configs},  // IncrementalAlterConfigs
     {47, 0, 0, handle_offset_delete},     // OffsetDelete
+    {60, 0, 1, handle_describe_cluster},  // DescribeCluster
 };
 
 }  // namespace

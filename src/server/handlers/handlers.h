@@ -29,5 +29,12 @@ boost::asio::awaitable<void> handle_list_groups(request_context& ctx);
 boost::asio::awaitable<void> handle_delete_groups(request_context& ctx);
 boost::asio::awaitable<void> handle_offset_delete(request_context& ctx);
 boost::asio::awaitable<void> handle_init_producer_id(request_context& ctx);
+boost::asio::awaitable<void> handle_describe_configs(request_context& ctx);
+boost::asio::awaitable<void> handle_alter_configs(request_context& ctx);
+boost::asio::awaitable<void> handle_incremental_alter_configs(request_context& ctx);
+boost::asio::awaitable<void> handle_delete_records(request_context& ctx);
+boost::asio::awaitable<void> handle_describe_cluster(request_context& ctx);
+boost::asio::awaitable<void> handle_offset_for_leader_epoch(request_context& ctx);
+boost::asio::awaitable<void> handle_describe_log_dirs(request_context& ctx);
 
 }  // namespace samsa::server

@@ -85,7 +85,8 @@ asio::awaitable<void> handle_produce(request_context& ctx) {
         continue;
       }
       records::batch_view bv;
-      rp.error_code = validate_batch(pd.records.value_or(protocol::records_view{}), v, b.config().message_max_bytes, bv);
+      const topic* tp = b.find_topic(t.name);
+      rp.error_code = validate_batch(pd.records.value_or(protocol::records_view{}), v, tp->max_message_bytes, bv);
       if (rp.error_code != kafka_error::none) continue;
       const int64_t last_seq = static_cast<int64_t>(bv.base_sequence()) + bv.last_offset_delta();
       const batch_identity id{bv.producer_id(), bv.producer_epoch(), bv.base_sequence(),

@@ -1,0 +1,81 @@
+// DescribeConfigs (32), v0-2: topic resources (type 2) with every topic key, its value (override or broker
+// default), source (DYNAMIC_TOPIC_CONFIG 1 / DEFAULT_CONFIG 5) and, when asked (v1+), synonyms; broker resources
+// (type 4, name = node id) with the broker's keys, read-only.
+#include "handlers.h"
+
+namespace samsa::server {
+namespace {
+
+constexpr int8_t resource_topic = 2;
+constexpr int8_t resource_broker = 4;
+constexpr int8_t source_dynamic_topic = 1;
+constexpr int8_t source_static_broker = 4;
+constexpr int8_t source_default = 5;
+
+bool wanted(const std::optional<std::vector<std::string>>& keys, std::string_view name) {
+  if (!keys || keys->empty()) return true;
+  for (const auto& k : *keys)
+    if (k == name) return true;
+  return false;
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> handle_describe_configs(request_context& ctx) {
+  protocol::DescribeConfigsRequest req;
+  if (!ctx.decode(req)) co_return;
+  const int16_t v = ctx.version();
+  broker& b = ctx.b;
+  protocol::DescribeConfigsResponse resp;
+  for (const auto& res : req.resources) {
+    auto& r = resp.results.emplace_back();
+    r.resource_type = res.resource_type;
+    r.resource_name = res.resource_name;
+    if (res.resource_type == resource_topic) {
+      if (!b.find_topic(res.resource_name)) {
+        r.error_code = kafka_error::unknown_topic_or_partition;
+        r.error_message = "topic '" + res.resource_name + "' does not exist";
+        continue;
+      }
+      const auto& overrides = b.topic_configs(res.resource_name);
+      for (const auto& key : topic_config_keys()) {
+        if (!wanted(res.configuration_keys, key.name)) continue;
+        auto& c = r.configs.emplace_back();
+        c.name = std::string(key.name);
+        auto it = overrides.find(c.name);
+        const std::string broker_value = topic_config_default(b.config(), key.name);
+        c.value = it != overrides.end() ? it->second : broker_value;
+        c.is_default = it == overrides.end();
+        c.config_source = it != overrides.end() ? source_dynamic_topic : source_default;
+        if (v >= 1 && req.include_synonyms) {
+          if (it != overrides.end()) c.synonyms.push_back({c.name, it->second, source_dynamic_topic, {}});
+          c.synonyms.push_back({std::string(key.broker_key), broker_value, source_default, {}});
+        }
+      }
+    } else if (res.resource_type == resource_broker) {
+      if (res.resource_name != std::to_string(b.config().node_id) && !res.resource_name.empty()) {
+        r.error_code = kafka_error::invalid_request;
+        r.error_message = "this broker is node " + std::to_string(b.config().node_id);
+        continue;
+      }
+      for (const auto& [name, value] : b.config().settings) {
+        if (!wanted(res.configuration_keys, name)) continue;
+        auto& c = r.configs.emplace_back();
+        c.name = name;
+        const bool set = b.config().explicitly_set.count(name) > 0;
+        c.value = value;
+        c.read_only = true;
+        c.is_default = !set;
+        c.config_source = set ? source_static_broker : source_default;
+        if (v >= 1 && req.include_synonyms) c.synonyms.push_back({c.name, *c.value, c.config_source, {}});
+      }
+    } else {
+      r.error_code = kafka_error::invalid_request;
+      r.error_message = "only topic (2) and broker (4) resources are supported";
+    }
+  }
+  ctx.respond(resp);
+  co_return;
+}
+
+}  // namespace samsa::server
