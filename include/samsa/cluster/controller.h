@@ -1,0 +1,222 @@
+#pragma once
+// The controller: Kafka's admin and broker-lifecycle rules as a pure state machine over a metadata_image. Each
+// command validates a request against the image and returns the response plus the records to propose to Raft
+// (controller_result). It performs no I/O and reads no clock: time is an argument.
+//
+// Contract with the caller (the active controller's shell):
+//  * pass the *latest* image: the committed image with this controller's own proposed-but-uncommitted batches
+//    applied (as KRaft's active controller does), so that back-to-back commands see each other's effects;
+//  * propose each non-empty `records` vector as ONE raft entry (encode_batch): a command's records apply atomically;
+//  * on losing leadership drop the pending image; on becoming the active controller call reset_sessions().
+//
+// Soft state (not in the log): the time of each broker's last heartbeat, the offset a broker must reach to count as
+// caught up, and a PRNG (topic ids, cluster id). Only the records are replicated; a new active controller starts
+// every registered broker with a fresh session.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "samsa/cluster/image.h"
+
+namespace samsa::cluster {
+
+struct controller_config {
+  int64_t broker_session_timeout_ms = 9000;   // broker.session.timeout.ms
+  int32_t default_num_partitions = 1;         // num.partitions
+  int16_t default_replication_factor = 1;     // default.replication.factor
+  bool delete_topic_enable = true;            // delete.topic.enable
+  bool unclean_leader_election_enable = false;  // unclean.leader.election.enable (cluster default)
+  int64_t producer_id_block_size = 1000;
+  uint64_t seed = 0;                          // replica-placement start, topic ids, cluster id
+};
+
+template <typename T>
+struct controller_result {
+  T response{};
+  std::vector<metadata_record> records{};
+};
+
+// --- requests and responses -----------------------------------------------------------------------------------
+
+struct create_topic_request {
+  std::string name;
+  int32_t num_partitions = -1;        // -1: default
+  int16_t replication_factor = -1;    // -1: default
+  std::map<partition_id, std::vector<broker_id>> assignments{};  // manual assignment (then both above must be -1)
+  std::vector<std::pair<std::string, std::optional<std::string>>> configs{};
+};
+struct create_topic_result {
+  std::string name;
+  api_error error{};
+  uuid topic_id{};
+  int32_t num_partitions = -1;
+  int16_t replication_factor = -1;
+};
+
+struct create_partitions_request {
+  std::string name;
+  int32_t count = 0;  // the new total
+  std::vector<std::vector<broker_id>> assignments{};  // optional: replicas of each new partition
+};
+struct topic_result {
+  std::string name;
+  uuid topic_id{};
+  api_error error{};
+};
+
+struct delete_topic_request {
+  std::string name;  // or
+  uuid topic_id{};   // (when name is empty)
+};
+
+enum class alter_op : int8_t { set = 0, remove = 1, append = 2, subtract = 3 };  // Kafka's OpType ids
+struct alter_config_op {
+  std::string key;
+  alter_op op = alter_op::set;
+  std::optional<std::string> value{};
+};
+struct incremental_alter_request {
+  resource_type type = resource_type::topic;
+  std::string name;
+  std::vector<alter_config_op> ops{};
+};
+struct legacy_alter_request {  // AlterConfigs: replaces the whole set of explicit configs of the resource
+  resource_type type = resource_type::topic;
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> configs{};
+};
+struct resource_result {
+  resource_type type = resource_type::topic;
+  std::string name;
+  api_error error{};
+};
+
+struct broker_registration_request {
+  broker_id id = 0;
+  uuid incarnation_id{};
+  std::vector<endpoint> endpoints{};
+  std::optional<std::string> rack{};
+};
+struct broker_registration_response {
+  api_error error{};
+  int64_t broker_epoch = -1;
+};
+
+struct broker_heartbeat_request {
+  broker_id id = 0;
+  int64_t broker_epoch = -1;
+  int64_t current_metadata_offset = -1;
+  bool want_fence = false;
+  bool want_shutdown = false;
+};
+struct broker_heartbeat_response {
+  api_error error{};
+  bool is_caught_up = false;
+  bool is_fenced = true;
+  bool should_shutdown = false;
+};
+
+struct alter_partition_request {  // the partition leader asks to change the ISR
+  broker_id broker = 0;
+  int64_t broker_epoch = -1;
+  uuid topic_id{};
+  partition_id partition = 0;
+  int32_t leader_epoch = 0;
+  int32_t partition_epoch = 0;
+  std::vector<broker_id> new_isr{};
+};
+struct alter_partition_response {
+  api_error error{};
+  partition_state state{};  // the resulting (or current, on error) state
+};
+
+enum class election_type : int8_t { preferred = 0, unclean = 1 };  // Kafka's ElectionType ids
+struct topic_partition {
+  std::string topic;
+  partition_id partition = 0;
+  friend auto operator<=>(const topic_partition&, const topic_partition&) = default;
+};
+struct election_result {
+  topic_partition tp{};
+  api_error error{};
+};
+
+struct producer_ids_response {
+  api_error error{};
+  int64_t first_producer_id = -1;
+  int64_t count = 0;
+};
+
+// --- the controller -----------------------------------------------------------------------------------------------
+
+class controller {
+ public:
+  explicit controller(controller_config cfg);
+  const controller_config& config() const noexcept { return cfg_; }
+
+  // The bootstrap record (with a generated cluster id unless one is given) when the image has no cluster id yet.
+  controller_result<std::string> bootstrap(const metadata_image& img, std::optional<std::string> cluster_id = {});
+
+  controller_result<std::vector<create_topic_result>> create_topics(const metadata_image& img,
+                                                                    const std::vector<create_topic_request>& reqs,
+                                                                    bool validate_only = false);
+  controller_result<std::vector<topic_result>> create_partitions(const metadata_image& img,
+                                                                 const std::vector<create_partitions_request>& reqs,
+                                                                 bool validate_only = false);
+  controller_result<std::vector<topic_result>> delete_topics(const metadata_image& img,
+                                                             const std::vector<delete_topic_request>& reqs);
+  controller_result<std::vector<resource_result>> incremental_alter_configs(
+      const metadata_image& img, const std::vector<incremental_alter_request>& reqs, bool validate_only = false);
+  controller_result<std::vector<resource_result>> legacy_alter_configs(const metadata_image& img,
+                                                                       const std::vector<legacy_alter_request>& reqs,
+                                                                       bool validate_only = false);
+
+  controller_result<broker_registration_response> register_broker(const metadata_image& img,
+                                                                   const broker_registration_request& req,
+                                                                   int64_t now_ms);
+  controller_result<broker_heartbeat_response> heartbeat(const metadata_image& img,
+                                                         const broker_heartbeat_request& req, int64_t now_ms);
+  // Fences every unfenced broker whose last heartbeat is older than broker.session.timeout.ms, moving leadership
+  // away from it. Returns the fenced broker ids.
+  controller_result<std::vector<broker_id>> tick(const metadata_image& img, int64_t now_ms);
+  // Gives every registered broker a fresh session starting at now_ms (call on becoming the active controller).
+  void reset_sessions(const metadata_image& img, int64_t now_ms);
+
+  controller_result<alter_partition_response> alter_partition(const metadata_image& img,
+                                                               const alter_partition_request& req);
+  // nullopt partitions: every partition of every topic (only those where an election happened are reported).
+  controller_result<std::vector<election_result>> elect_leaders(
+      const metadata_image& img, election_type type, const std::optional<std::vector<topic_partition>>& partitions);
+
+  controller_result<producer_ids_response> allocate_producer_ids(const metadata_image& img, broker_id broker,
+                                                                 int64_t broker_epoch);
+
+  // Whether unclean election is allowed for a topic: its config, else the cluster default.
+  bool unclean_allowed(const metadata_image& img, const std::string& topic) const;
+
+ private:
+  uuid new_topic_id(const metadata_image& img, const std::vector<metadata_record>& pending);
+  void fence_consequences(const metadata_image& img, broker_id b, std::vector<metadata_record>& out) const;
+  void unfence_consequences(const metadata_image& img, broker_id b, std::vector<metadata_record>& out) const;
+
+  controller_config cfg_;
+  uint64_t rng_;
+  std::map<broker_id, int64_t> last_contact_ms_;
+  std::map<broker_id, int64_t> caught_up_offset_;
+};
+
+// Replica placement (Kafka's AdminUtils.assignReplicasToBrokers): round-robin over `brokers` from a start index and
+// replica shift derived from `seed`, rack-aware (racks alternate in the broker order, each partition's replicas on
+// distinct racks as far as possible) when every broker has a rack. Partitions [first_partition, first_partition +
+// count). REQUIRES: 0 < replication_factor <= brokers.size().
+struct placement_broker {
+  broker_id id = 0;
+  std::optional<std::string> rack{};
+};
+std::vector<std::vector<broker_id>> place_replicas(std::vector<placement_broker> brokers, int32_t first_partition,
+                                                   int32_t count, int32_t replication_factor, uint64_t seed);
+
+}  // namespace samsa::cluster

@@ -1,0 +1,75 @@
+#pragma once
+// Cluster-metadata vocabulary: ids, the 128-bit topic id, Kafka error codes with messages, and the decode errc.
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <system_error>
+#include <type_traits>
+
+namespace samsa::cluster {
+
+using broker_id = int32_t;
+using partition_id = int32_t;
+inline constexpr broker_id no_leader = -1;
+
+// A Kafka Uuid (topic ids, broker incarnation ids). All-zero is "none".
+struct uuid {
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+  bool is_zero() const noexcept { return hi == 0 && lo == 0; }
+  // Kafka's rendering: url-safe base64 of the 16 bytes, without padding (22 characters).
+  std::string to_string() const;
+  friend auto operator<=>(const uuid&, const uuid&) = default;
+};
+
+// Kafka's int16 error codes (Errors.java numbering) that the controller answers with.
+namespace err {
+inline constexpr int16_t none = 0;
+inline constexpr int16_t unknown_server_error = -1;
+inline constexpr int16_t unknown_topic_or_partition = 3;
+inline constexpr int16_t not_leader_or_follower = 6;
+inline constexpr int16_t invalid_topic_exception = 17;
+inline constexpr int16_t topic_already_exists = 36;
+inline constexpr int16_t invalid_partitions = 37;
+inline constexpr int16_t invalid_replication_factor = 38;
+inline constexpr int16_t invalid_replica_assignment = 39;
+inline constexpr int16_t invalid_config = 40;
+inline constexpr int16_t invalid_request = 42;
+inline constexpr int16_t topic_deletion_disabled = 73;
+inline constexpr int16_t fenced_leader_epoch = 74;
+inline constexpr int16_t unknown_leader_epoch = 75;
+inline constexpr int16_t stale_broker_epoch = 77;
+inline constexpr int16_t preferred_leader_not_available = 80;
+inline constexpr int16_t eligible_leaders_not_available = 83;
+inline constexpr int16_t election_not_needed = 84;
+inline constexpr int16_t invalid_update_version = 95;
+inline constexpr int16_t unknown_topic_id = 100;
+inline constexpr int16_t duplicate_broker_registration = 101;
+inline constexpr int16_t broker_id_not_registered = 102;
+inline constexpr int16_t ineligible_replica = 107;
+}  // namespace err
+
+// An error code with a human-readable message, as the admin responses carry them.
+struct api_error {
+  int16_t code = err::none;
+  std::string message{};
+  bool ok() const noexcept { return code == err::none; }
+  friend bool operator==(const api_error&, const api_error&) = default;
+};
+
+// Errors of decoding records and snapshots, and of applying a record that does not fit the image.
+enum class errc {
+  truncated = 1,         // the input ends inside a field
+  unknown_record_type,   // a record type this build does not know
+  unsupported_version,   // a known record type at a version this build cannot read
+  malformed,             // a bad length, count, enum value or trailing bytes
+  inconsistent_record,   // the record contradicts the image (unknown topic id, stale epoch, ...)
+};
+
+const std::error_category& cluster_category() noexcept;
+std::error_code make_error_code(errc e) noexcept;
+
+}  // namespace samsa::cluster
+
+template <>
+struct std::is_error_code_enum<samsa::cluster::errc> : std::true_type {};
