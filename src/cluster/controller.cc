@@ -180,6 +180,9 @@ controller_result<std::vector<create_topic_result>> controller::create_topics(
       const int32_t rf = req.replication_factor == -1 ? cfg_.default_replication_factor : req.replication_factor;
       if (partitions <= 0) {
         fail({err::invalid_partitions, "Number of partitions was set to an invalid non-positive value."});
+      } else if (partitions > cfg_.max_partitions_per_topic) {
+        fail({err::invalid_partitions, "Number of partitions " + std::to_string(partitions) + " exceeds the limit of " +
+                                           std::to_string(cfg_.max_partitions_per_topic) + " per topic."});
       } else if (rf <= 0) {
         fail({err::invalid_replication_factor,
               "Replication factor must be larger than 0, or -1 to use the default value."});
@@ -248,6 +251,10 @@ controller_result<std::vector<topic_result>> controller::create_partitions(
                                                   std::to_string(req.count) + "."};
       } else if (req.count == current) {
         res.error = {err::invalid_partitions, "Topic already has " + std::to_string(current) + " partitions."};
+      } else if (req.count > cfg_.max_partitions_per_topic) {
+        res.error = {err::invalid_partitions, "Number of partitions " + std::to_string(req.count) +
+                                                  " exceeds the limit of " +
+                                                  std::to_string(cfg_.max_partitions_per_topic) + " per topic."};
       } else if (!req.assignments.empty()) {
         if (static_cast<int32_t>(req.assignments.size()) != req.count - current) {
           res.error = {err::invalid_replica_assignment,
@@ -395,7 +402,9 @@ controller_result<std::vector<resource_result>> controller::incremental_alter_co
     for (const auto& op : req.ops) {
       if (!res.error.ok()) break;
       const config_key* k = find_config(req.type, op.key);
-      if (!seen.insert(op.key).second) {
+      if (op.op < alter_op::set || op.op > alter_op::subtract) {
+        res.error = {err::invalid_request, "Unknown config operation " + std::to_string(static_cast<int>(op.op))};
+      } else if (!seen.insert(op.key).second) {
         res.error = {err::invalid_request, "Duplicate config key in the request: " + op.key};
       } else if (k == nullptr) {
         res.error = {err::invalid_config, "Unknown config name: " + op.key};

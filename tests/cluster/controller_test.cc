@@ -76,7 +76,9 @@ TEST(ControllerTest, SilentBrokerIsFencedAfterTheSessionTimeoutAndLosesLeadershi
     for (broker_id b : {2, 3})
       h.commit(h.ctl.heartbeat(h.image, {b, h.image.broker(b)->broker_epoch, h.image.version().offset, false, false}, h.now));
     auto fenced = h.commit(h.ctl.tick(h.image, h.now));
-    if (h.now - 1000 <= 9000) EXPECT_TRUE(fenced.empty()) << h.now;
+    if (h.now - 1000 <= 9000) {
+      EXPECT_TRUE(fenced.empty()) << h.now;
+    }
   }
   EXPECT_TRUE(h.image.broker(1)->fenced);
   EXPECT_FALSE(h.image.broker(2)->fenced);
@@ -242,6 +244,15 @@ TEST(ControllerTest, CreateTopicValidation) {
   EXPECT_EQ(d[0].replication_factor, 2);
 }
 
+TEST(ControllerTest, PartitionCountIsBounded) {
+  controller_config cfg;
+  cfg.max_partitions_per_topic = 10;
+  harness h = three_brokers(cfg);
+  EXPECT_EQ(h.ctl.create_topics(h.image, {{"big", 11, 1}}).response[0].error.code, err::invalid_partitions);
+  h.create("t", 10, 1);
+  EXPECT_EQ(h.ctl.create_partitions(h.image, {{"t", 11}}).response[0].error.code, err::invalid_partitions);
+}
+
 TEST(ControllerTest, CreateTopicsRequestIsPerTopic) {
   harness h = three_brokers();
   auto r = h.commit(h.ctl.create_topics(h.image, {{"ok", 1, 1}, {"dup", 1, 1}, {"dup", 1, 1}, {"x.y", 1, 1}, {"x_y", 1, 1}}));
@@ -360,6 +371,9 @@ TEST(ControllerTest, AlterConfigsErrorsAreAtomicPerResource) {
   EXPECT_EQ(h.image.config(resource_type::broker, "", "log.retention.ms"), "10");
   EXPECT_EQ(r[4].error.code, err::invalid_request);
   EXPECT_EQ(r[5].error.code, err::invalid_config);
+  auto bad_op = h.ctl.incremental_alter_configs(
+      h.image, {{resource_type::topic, "t", {{"segment.ms", static_cast<alter_op>(9), "1"}}}});
+  EXPECT_EQ(bad_op.response[0].error.code, err::invalid_request);
   auto append_scalar = h.ctl.incremental_alter_configs(
       h.image, {{resource_type::topic, "t", {{"segment.ms", alter_op::append, "1"}}}});
   EXPECT_EQ(append_scalar.response[0].error.code, err::invalid_config);

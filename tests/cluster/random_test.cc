@@ -10,6 +10,7 @@
 #include <set>
 
 #include "samsa/cluster/controller.h"
+#include "samsa/cluster/local_changes.h"
 #include "samsa/cluster/partition_rules.h"
 
 namespace samsa::cluster {
@@ -258,13 +259,34 @@ void replay_on_brokers(const simulation& sim, uint64_t seed, int brokers) {
   struct follower {
     metadata_image image;
     size_t next = 0;  // index into log
+    // The broker's local replicas as its reconciler maintains them from local_changes(): (topic, partition) ->
+    // (leads?, leader epoch).
+    std::map<std::pair<uuid, partition_id>, std::pair<bool, int32_t>> local;
   };
   std::vector<follower> fs(static_cast<size_t>(brokers));
+  auto reconcile = [&](follower& f, broker_id self, const metadata_image& before) {
+    for (const auto& c : local_changes(before, f.image, self)) {
+      if (c.what == local_replica_change::kind::remove) {
+        f.local.erase({c.topic_id, c.partition});
+      } else {
+        f.local[{c.topic_id, c.partition}] = {c.what == local_replica_change::kind::become_leader,
+                                              c.state.leader_epoch};
+      }
+    }
+    std::map<std::pair<uuid, partition_id>, std::pair<bool, int32_t>> expect;
+    for (const auto& [id, t] : f.image.topics())
+      for (const auto& [p, s] : t->partitions)
+        if (std::find(s.replicas.begin(), s.replicas.end(), self) != s.replicas.end())
+          expect[{id, p}] = {s.leader == self, s.leader_epoch};
+    ASSERT_TRUE(f.local == expect) << "seed " << seed << ": broker " << self << " reconciled wrongly at offset "
+                                   << f.image.version().offset;
+  };
   while (true) {
     bool all_done = true;
     for (size_t i = 0; i < fs.size(); ++i) {
       auto& f = fs[i];
       const size_t n = static_cast<size_t>(rng.range(0, 7));
+      const metadata_image before = f.image;
       for (size_t k = 0; k < n && f.next < log.size(); ++k, ++f.next) {
         const auto& e = log[f.next];
         auto out = apply_entry(f.image, e.index, e.term, e.data);
@@ -273,6 +295,7 @@ void replay_on_brokers(const simulation& sim, uint64_t seed, int brokers) {
         ASSERT_TRUE(f.image == images[f.next + 1]) << "seed " << seed << ": broker " << i << " diverged at offset "
                                                    << e.index;
       }
+      reconcile(f, static_cast<broker_id>(i + 1), before);
       if (i == 0 && rng.chance(5)) {  // restart from a snapshot
         auto back = parse_snapshot(serialize_snapshot(f.image));
         ASSERT_TRUE(back) << "seed " << seed;

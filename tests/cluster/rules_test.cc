@@ -50,8 +50,11 @@ TEST(TopicConfigTest, KeysAreSortedForLookup) {
   auto bkeys = broker_config_keys();
   for (size_t i = 1; i < bkeys.size(); ++i) EXPECT_LT(bkeys[i - 1].name, bkeys[i].name);
   // Every default is itself valid.
-  for (const auto& k : keys)
-    if (!k.default_value.empty()) EXPECT_TRUE(validate_topic_config(k.name, k.default_value).ok()) << k.name;
+  for (const auto& k : keys) {
+    if (!k.default_value.empty()) {
+      EXPECT_TRUE(validate_topic_config(k.name, k.default_value).ok()) << k.name;
+    }
+  }
 }
 
 TEST(TopicConfigTest, TopicNameRules) {

@@ -30,6 +30,9 @@ struct controller_config {
   bool delete_topic_enable = true;            // delete.topic.enable
   bool unclean_leader_election_enable = false;  // unclean.leader.election.enable (cluster default)
   int64_t producer_id_block_size = 1000;
+  // Samsa limit (no Kafka key): partitions of one topic, so that one request cannot make the controller allocate
+  // without bound. More is INVALID_PARTITIONS.
+  int32_t max_partitions_per_topic = 100000;
   uint64_t seed = 0;                          // replica-placement start, topic ids, cluster id
 };
 
