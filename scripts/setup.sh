@@ -10,7 +10,7 @@ DEB_PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev
   clang libclang-rt-14-dev
-  librdkafka-dev kcat python3-confluent-kafka python3-kafka
+  librdkafka-dev kcat python3-confluent-kafka python3-kafka nlohmann-json3-dev
   nodejs npm
 )
 

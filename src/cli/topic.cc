@@ -1,0 +1,768 @@
+// samsactl topic: create, list, describe, delete, alter-config, add-partitions, produce, consume.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+
+namespace samsa::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+
+std::pair<std::string, std::string> split_kv(const std::string& kv, const char* what) {
+  auto eq = kv.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw CliError(kUsage, "", std::string(what) + " expects key=value, got '" + kv + "'");
+  return {kv.substr(0, eq), kv.substr(eq + 1)};
+}
+
+std::string join_ints(const int32_t* v, int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  return s;
+}
+
+std::regex compile_regex(const std::string& re) {
+  try {
+    return std::regex(re, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw CliError(kUsage, "", "invalid regular expression '" + re + "': " + e.what());
+  }
+}
+
+// Topic names in metadata, sorted, optionally filtered by a regex (full match) and without internal "__" topics.
+std::vector<const rd_kafka_metadata_topic_t*> select_topics(const rd_kafka_metadata_t& md, const std::string& re,
+                                                            bool internal) {
+  std::optional<std::regex> rx;
+  if (!re.empty()) rx = compile_regex(re);
+  std::vector<const rd_kafka_metadata_topic_t*> out;
+  for (int i = 0; i < md.topic_cnt; ++i) {
+    const auto& t = md.topics[i];
+    std::string name = t.topic;
+    if (!internal && name.rfind("__", 0) == 0) continue;
+    if (rx && !std::regex_search(name, *rx)) continue;
+    out.push_back(&t);
+  }
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return std::string(a->topic) < b->topic; });
+  return out;
+}
+
+void check_topic_result(const rd_kafka_topic_result_t* r, const std::string& what) {
+  if (rd_kafka_topic_result_error(r))
+    fail(rd_kafka_topic_result_error(r), what + " '" + rd_kafka_topic_result_name(r) + "'",
+         rd_kafka_topic_result_error_string(r) ? rd_kafka_topic_result_error_string(r) : "");
+}
+
+struct ConfigRow {
+  std::string name, value, source;
+  bool is_default, read_only, sensitive;
+};
+
+std::vector<ConfigRow> describe_topic_configs(rd_kafka_t* rk, const Connection& c, const std::string& topic) {
+  rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  Event ev = admin_call(rk, c, false, [&](rd_kafka_t* h, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+    rd_kafka_DescribeConfigs(h, &res, 1, o, q);
+  });
+  rd_kafka_ConfigResource_destroy(res);
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** rs =
+      rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev.get()), &n);
+  std::vector<ConfigRow> rows;
+  for (size_t i = 0; i < n; ++i) {
+    if (rd_kafka_ConfigResource_error(rs[i]))
+      fail(rd_kafka_ConfigResource_error(rs[i]), "describing configs of topic '" + topic + "'",
+           rd_kafka_ConfigResource_error_string(rs[i]) ? rd_kafka_ConfigResource_error_string(rs[i]) : "");
+    size_t m = 0;
+    const rd_kafka_ConfigEntry_t** es = rd_kafka_ConfigResource_configs(rs[i], &m);
+    for (size_t k = 0; k < m; ++k) {
+      const char* v = rd_kafka_ConfigEntry_value(es[k]);
+      rows.push_back({rd_kafka_ConfigEntry_name(es[k]), v ? v : "",
+                      rd_kafka_ConfigSource_name(rd_kafka_ConfigEntry_source(es[k])),
+                      rd_kafka_ConfigEntry_is_default(es[k]) != 0, rd_kafka_ConfigEntry_is_read_only(es[k]) != 0,
+                      rd_kafka_ConfigEntry_is_sensitive(es[k]) != 0});
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return rows;
+}
+
+// ---- list ---------------------------------------------------------------------------------------------------
+
+void add_list(CLI::App& topic, Context& ctx) {
+  auto* cmd = add_verb(topic, ctx, "list", "List topics (optionally those matching a regex)");
+  cmd->alias("ls");
+  static std::string regex;
+  static bool internal = false;
+  cmd->add_option("regex", regex, "Only topics whose name matches this regular expression");
+  cmd->add_flag("-i,--internal", internal, "Include internal topics (__consumer_offsets, ...)");
+  cmd->callback([&ctx] {
+    ctx.action = [&ctx] {
+      Handle h = connect_admin(ctx.conn);
+      Metadata md = fetch_metadata(h.get(), ctx.conn, true);
+      Table t({"name", "partitions", "replicas"});
+      nlohmann::json j = nlohmann::json::array();
+      for (auto* tp : select_topics(*md, regex, internal)) {
+        int rf = tp->partition_cnt > 0 ? tp->partitions[0].replica_cnt : 0;
+        t.add({tp->topic, std::to_string(tp->partition_cnt), std::to_string(rf)});
+        j.push_back({{"name", tp->topic}, {"partitions", tp->partition_cnt}, {"replication_factor", rf}});
+      }
+      emit(ctx, t, j);
+      return 0;
+    };
+  });
+}
+
+// ---- create -------------------------------------------------------------------------------------------------
+
+void add_create(CLI::App& topic, Context& ctx) {
+  auto* cmd = add_verb(topic, ctx, "create", "Create topics");
+  static std::vector<std::string> names, configs;
+  static int partitions = -1, replicas = -1;
+  static bool dry_run = false;
+  cmd->add_option("name", names, "Topic name(s)")->required();
+  cmd->add_option("-p,--partitions", partitions, "Partition count (default: the broker's num.partitions)");
+  cmd->add_option("-r,--replicas", replicas, "Replication factor (default: the broker's default.replication.factor)");
+  cmd->add_option("-c,--config", configs, "Topic config key=value (repeatable)")->allow_extra_args(false);
+  cmd->add_flag("--dry-run", dry_run, "Validate only; create nothing");
+  cmd->callback([&ctx] {
+    ctx.action = [&ctx] {
+      std::vector<std::pair<std::string, std::string>> kvs;
+      for (const auto& c : configs) kvs.push_back(split_kv(c, "-c/--config"));
+      Handle h = connect_admin(ctx.conn);
+      std::vector<rd_kafka_NewTopic_t*> nts;
+      char errstr[512];
+      for (const auto& n : names) {
+        rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(n.c_str(), partitions, replicas, errstr, sizeof errstr);
+        if (!nt) {
+          for (auto* x : nts) rd_kafka_NewTopic_destroy(x);
+          throw CliError(kUsage, "", "topic '" + n + "': " + errstr);
+        }
+        for (const auto& [k, v] : kvs) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
+        nts.push_back(nt);
+      }
+      Event ev = [&] {
+        try {
+          return admin_call(h.get(), ctx.conn, dry_run, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+            rd_kafka_CreateTopics(rk, nts.data(), nts.size(), o, q);
+          });
+        } catch (...) {
+          rd_kafka_NewTopic_destroy_array(nts.data(), nts.size());
+          throw;
+        }
+      }();
+      rd_kafka_NewTopic_destroy_array(nts.data(), nts.size());
+      size_t n = 0;
+      const rd_kafka_topic_result_t** rs = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev.get()), &n);
+      Table t({"topic", "status"});
+      nlohmann::json j = nlohmann::json::array();
+      std::optional<CliError> first;
+      for (size_t i = 0; i < n; ++i) {
+        std::string name = rd_kafka_topic_result_name(rs[i]);
+        rd_kafka_resp_err_t err = rd_kafka_topic_result_error(rs[i]);
+        std::string status = err ? rd_kafka_err2name(err) : (dry_run ? "OK (dry run)" : "CREATED");
+        t.add({name, status});
+        nlohmann::json r = {{"name", name}, {"created", !err && !dry_run}, {"dry_run", dry_run},
+                            {"error", err ? nlohmann::json(rd_kafka_err2name(err)) : nlohmann::json(nullptr)}};
+        j.push_back(r);
+        if (err && !first) {
+          try {
+            check_topic_result(rs[i], "creating topic");
+          } catch (const CliError& e) {
+            first = e;
+          }
+        }
+      }
+      emit(ctx, t, j);
+      if (first) {
+        std::cerr << "samsactl: error: " << first->what() << '\n';
+        return first->exit_code();
+      }
+      return 0;
+    };
+  });
+}
+
+// ---- describe -----------------------------------------------------------------------------------------------
+
+void add_describe(CLI::App& topic, Context& ctx) {
+  auto* cmd = add_verb(topic, ctx, "describe", "Partitions (leader, replicas, ISR, offsets) and configs of a topic");
+  static std::string name;
+  static bool all_configs = false;
+  cmd->add_option("name", name, "Topic name")->required();
+  cmd->add_flag("-a,--all-configs", all_configs, "Show every config, not only those set on the topic");
+  cmd->callback([&ctx] {
+    ctx.action = [&ctx] {
+      Handle h = connect_admin(ctx.conn);
+      Metadata md = fetch_metadata(h.get(), ctx.conn, true);
+      const auto& t = find_topic(*md, name);
+      std::vector<const rd_kafka_metadata_partition_t*> parts;
+      for (int i = 0; i < t.partition_cnt; ++i) parts.push_back(&t.partitions[i]);
+      std::sort(parts.begin(), parts.end(), [](auto* a, auto* b) { return a->id < b->id; });
+      Table pt({"partition", "leader", "replicas", "isr", "log-start-offset", "high-watermark"});
+      nlohmann::json jp = nlohmann::json::array();
+      for (auto* p : parts) {
+        int64_t lo = -1, hi = -1;
+        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(h.get(), name.c_str(), p->id, &lo, &hi, ctx.conn.timeout_ms);
+        if (err) lo = hi = -1;
+        pt.add({std::to_string(p->id), std::to_string(p->leader), join_ints(p->replicas, p->replica_cnt),
+                join_ints(p->isrs, p->isr_cnt), lo < 0 ? "-" : std::to_string(lo), hi < 0 ? "-" : std::to_string(hi)});
+        jp.push_back({{"partition", p->id},
+                      {"leader", p->leader},
+                      {"replicas", std::vector<int32_t>(p->replicas, p->replicas + p->replica_cnt)},
+                      {"isr", std::vector<int32_t>(p->isrs, p->isrs + p->isr_cnt)},
+                      {"log_start_offset", lo < 0 ? nlohmann::json(nullptr) : nlohmann::json(lo)},
+                      {"high_watermark", hi < 0 ? nlohmann::json(nullptr) : nlohmann::json(hi)},
+                      {"error", p->err ? nlohmann::json(rd_kafka_err2name(p->err)) : nlohmann::json(nullptr)}});
+      }
+      auto cfgs = describe_topic_configs(h.get(), ctx.conn, name);
+      Table ct({"config", "value", "source"});
+      nlohmann::json jc = nlohmann::json::array();
+      for (const auto& c : cfgs) {
+        if (!all_configs && c.source != "DYNAMIC_TOPIC_CONFIG") continue;
+        std::string v = c.sensitive ? "<sensitive>" : c.value;
+        ct.add({c.name, v, c.source});
+        jc.push_back({{"name", c.name}, {"value", v}, {"source", c.source}, {"read_only", c.read_only},
+                      {"sensitive", c.sensitive}});
+      }
+      int rf = parts.empty() ? 0 : parts[0]->replica_cnt;
+      nlohmann::json j = {{"name", name}, {"partition_count", static_cast<int>(parts.size())}, {"replication_factor", rf},
+                          {"partitions", jp}, {"configs", jc}};
+      if (ctx.format() == Format::kJson) {
+        emit(ctx, pt, j);
+      } else {
+        std::cout << "NAME:                " << name << '\n'
+                  << "PARTITIONS:          " << parts.size() << '\n'
+                  << "REPLICATION-FACTOR:  " << rf << "\n\n"
+                  << pt.render() << '\n';
+        if (ct.empty())
+          std::cout << "CONFIGS: none set on the topic (use --all-configs to see defaults)\n";
+        else
+          std::cout << ct.render();
+      }
+      return 0;
+    };
+  });
+}
+
+// ---- delete -------------------------------------------------------------------------------------------------
+
+void add_delete(CLI::App& topic, Context& ctx) {
+  auto* cmd = add_verb(topic, ctx, "delete", "Delete topics by name or regex");
+  cmd->alias("rm");
+  static std::vector<std::string> names;
+  static std::string regex;
+  cmd->add_option("name", names, "Topic name(s)");
+  cmd->add_option("--regex", regex, "Delete every (non-internal) topic matching this regular expression");
+  cmd->callback([&ctx] {
+    ctx.action = [&ctx] {
+      if (names.empty() && regex.empty()) throw CliError(kUsage, "", "give a topic name or --regex");
+      Handle h = connect_admin(ctx.conn);
+      std::vector<std::string> targets = names;
+      if (!regex.empty()) {
+        Metadata md = fetch_metadata(h.get(), ctx.conn, true);
+        for (auto* t : select_topics(*md, regex, false)) targets.push_back(t->topic);
+        if (targets.empty())
+          throw CliError(kNotFound, "", "no topic matches --regex '" + regex + "'; see `samsactl topic list`");
+      }
+      std::vector<rd_kafka_DeleteTopic_t*> dts;
+      for (const auto& n : targets) dts.push_back(rd_kafka_DeleteTopic_new(n.c_str()));
+      Event ev = [&] {
+        try {
+          return admin_call(h.get(), ctx.conn, false, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+            rd_kafka_DeleteTopics(rk, dts.data(), dts.size(), o, q);
+          });
+        } catch (...) {
+          rd_kafka_DeleteTopic_destroy_array(dts.data(), dts.size());
+          throw;
+        }
+      }();
+      rd_kafka_DeleteTopic_destroy_array(dts.data(), dts.size());
+      size_t n = 0;
+      const rd_kafka_topic_result_t** rs = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev.get()), &n);
+      Table t({"topic", "status"});
+      nlohmann::json j = nlohmann::json::array();
+      std::optional<CliError> first;
+      for (size_t i = 0; i < n; ++i) {
+        std::string name = rd_kafka_topic_result_name(rs[i]);
+        rd_kafka_resp_err_t err = rd_kafka_topic_result_error(rs[i]);
+        t.add({name, err ? rd_kafka_err2name(err) : "DELETED"});
+        j.push_back({{"name", name}, {"deleted", !err},
+                     {"error", err ? nlohmann::json(rd_kafka_err2name(err)) : nlohmann::json(nullptr)}});
+        if (err && !first) {
+          try {
+            check_topic_result(rs[i], "deleting topic");
+          } catch (const CliError& e) {
+            first = e;
+          }
+        }
+      }
+      emit(ctx, t, j);
+      if (first) {
+        std::cerr << "samsactl: error: " << first->what() << '\n';
+        return first->exit_code();
+      }
+      return 0;
+    };
+  });
+}
+
+// ---- alter-config -------------------------------------------------------------------------------------------
+
+void add_alter_config(CLI::App& topic, Context& ctx) {
+  auto* cmd = add_verb(topic, ctx, "alter-config", "Set or delete topic configs");
+  static std::string name;
+  static std::vector<std::string> sets, deletes;
+  static bool dry_run = false;
+  cmd->add_option("name", name, "Topic name")->required();
+  cmd->add_option("-c,--config,--set", sets, "key=value to set (repeatable)")->allow_extra_args(false);
+  cmd->add_option("-d,--delete", deletes, "Config key to remove (back to the broker default; repeatable)")->allow_extra_args(false);
+  cmd->add_flag("--dry-run", dry_run, "Validate only");
+  cmd->callback([&ctx] {
+    ctx.action = [&ctx] {
+      if (sets.empty() && deletes.empty()) throw CliError(kUsage, "", "nothing to change: give -c key=value or --delete key");
+      Handle h = connect_admin(ctx.conn);
+      Metadata md = fetch_metadata(h.get(), ctx.conn, true);
+      find_topic(*md, name);
+      // AlterConfigs replaces the topic's whole dynamic config: start from what is set now.
+      std::map<std::string, std::string> cfg;
+      for (const auto& c : describe_topic_configs(h.get(), ctx.conn, name))
+        if (c.source == "DYNAMIC_TOPIC_CONFIG") cfg[c.name] = c.value;
+      Table t({"config", "action", "value"});
+      nlohmann::json js = nlohmann::json::object();
+      nlohmann::json jd = nlohmann::json::array();
+      for (const auto& s : sets) {
+        auto [k, v] = split_kv(s, "-c/--config");
+        cfg[k] = v;
+        t.add({k, "SET", v});
+        js[k] = v;
+      }
+      for (const auto& d : deletes) {
+        cfg.erase(d);
+        t.add({d, "DELETE", ""});
+        jd.push_back(d);
+      }
+      rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name.c_str());
+      for (const auto& [k, v] : cfg) rd_kafka_ConfigResource_set_config(res, k.c_str(), v.c_str());
+      Event ev = [&] {
+        try {
+          return admin_call(h.get(), ctx.conn, dry_run, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+            rd_kafka_AlterConfigs(rk, &res, 1, o, q);
+          });
+        } catch (...) {
+          rd_kafka_ConfigResource_destroy(res);
+          throw;
+        }
+      }();
+      rd_kafka_ConfigResource_destroy(res);
+      size_t n = 0;
+      const rd_kafka_ConfigResource_t** rs = rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev.get()), &n);
+      for (size_t i = 0; i < n; ++i)
+        if (rd_kafka_ConfigResource_error(rs[i]))
+          fail(rd_kafka_ConfigResource_error(rs[i]), "altering configs of topic '" + name + "'",
+               rd_kafka_ConfigResource_error_string(rs[i]) ? rd_kafka_ConfigResource_error_string(rs[i]) : "");
+      emit(ctx, t, {{"topic", name}, {"set", js}, {"deleted", jd}, {"dry_run", dry_run}});
+      return 0;
+    };
+  });
+}
+
+// ---- add-partitions -----------------------------------------------------------------------------------------
+
+void add_add_partitions(CLI::App& topic, Context& ctx) {
+  auto* cmd = add_verb(topic, ctx, "add-partitions", "Raise a topic's partition count");
+  static std::string name;
+  static int total = 0;
+  static bool dry_run = false;
+  cmd->add_option("name", name, "Topic name")->required();
+  cmd->add_option("-p,--partitions", total, "New total partition count")->required();
+  cmd->add_flag("--dry-run", dry_run, "Validate only");
+  cmd->callback([&ctx] {
+    ctx.action = [&ctx] {
+      Handle h = connect_admin(ctx.conn);
+      char errstr[512];
+      rd_kafka_NewPartitions_t* np = rd_kafka_NewPartitions_new(name.c_str(), static_cast<size_t>(std::max(total, 0)), errstr, sizeof errstr);
+      if (!np) throw CliError(kUsage, "", errstr);
+      Event ev = [&] {
+        try {
+          return admin_call(h.get(), ctx.conn, dry_run, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+            rd_kafka_CreatePartitions(rk, &np, 1, o, q);
+          });
+        } catch (...) {
+          rd_kafka_NewPartitions_destroy(np);
+          throw;
+        }
+      }();
+      rd_kafka_NewPartitions_destroy(np);
+      size_t n = 0;
+      const rd_kafka_topic_result_t** rs =
+          rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev.get()), &n);
+      for (size_t i = 0; i < n; ++i) check_topic_result(rs[i], "adding partitions to topic");
+      Table t({"topic", "partitions"});
+      t.add({name, std::to_string(total)});
+      emit(ctx, t, {{"topic", name}, {"partitions", total}, {"dry_run", dry_run}});
+      return 0;
+    };
+  });
+}
+
+// ---- produce ------------------------------------------------------------------------------------------------
+
+struct ProduceStats {
+  int64_t delivered = 0, failed = 0;
+  rd_kafka_resp_err_t first_err = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto* s = static_cast<ProduceStats*>(opaque);
+  if (m->err) {
+    ++s->failed;
+    if (!s->first_err) s->first_err = m->err;
+  } else {
+    ++s->delivered;
+  }
+}
+
+void add_produce(CLI::App& topic, Context& ctx) {
+  auto* cmd = add_verb(topic, ctx, "produce", "Produce one record per input line (stdin or --file)");
+  static std::string name, file, key_sep, compression, acks;
+  static std::vector<std::string> headers;
+  static int partition = RD_KAFKA_PARTITION_UA;
+  cmd->add_option("name", name, "Topic name")->required();
+  cmd->add_option("--file", file, "Read records from this file instead of stdin");
+  cmd->add_option("-k,--key-separator", key_sep, "Split each line at the first occurrence into key and value");
+  cmd->add_option("-H,--header", headers, "Header key=value added to every record (repeatable)")->allow_extra_args(false);
+  cmd->add_option("-p,--partition", partition, "Partition (default: chosen by the partitioner)");
+  cmd->add_option("-z,--compression", compression, "none, gzip, snappy, lz4 or zstd")
+      ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}));
+  cmd->add_option("--acks", acks, "0, 1 or all (-1)")->check(CLI::IsMember({"0", "1", "all", "-1"}));
+  cmd->callback([&ctx] {
+    ctx.action = [&ctx] {
+      std::vector<std::pair<std::string, std::string>> hdrs;
+      for (const auto& hv : headers) hdrs.push_back(split_kv(hv, "-H/--header"));
+      std::ifstream in_file;
+      std::istream* in = &std::cin;
+      if (!file.empty()) {
+        in_file.open(file, std::ios::binary);
+        if (!in_file) throw CliError(kUsage, "", "cannot open --file " + file);
+        in = &in_file;
+      }
+      {
+        Handle probe = connect_admin(ctx.conn);
+        Metadata md = fetch_metadata(probe.get(), ctx.conn, true);
+        const auto& t = find_topic(*md, name);
+        if (partition != RD_KAFKA_PARTITION_UA && (partition < 0 || partition >= t.partition_cnt))
+          throw CliError(kNotFound, "UNKNOWN_TOPIC_OR_PART",
+                         "topic '" + name + "' has no partition " + std::to_string(partition) + " (it has " +
+                             std::to_string(t.partition_cnt) + ")");
+      }
+      ProduceStats stats;
+      std::vector<std::pair<std::string, std::string>> extra = {
+          {"message.timeout.ms", std::to_string(std::max(ctx.conn.timeout_ms, 1000))}};
+      if (!compression.empty()) extra.emplace_back("compression.codec", compression);
+      if (!acks.empty()) extra.emplace_back("acks", acks);
+      rd_kafka_conf_t* conf = make_conf(ctx.conn, extra);
+      rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+      rd_kafka_conf_set_opaque(conf, &stats);
+      Handle h = make_handle(ctx.conn, RD_KAFKA_PRODUCER, conf);
+      std::string line;
+      int64_t sent = 0;
+      while (std::getline(*in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        std::string key, value = line;
+        bool has_key = false;
+        if (!key_sep.empty()) {
+          auto pos = line.find(key_sep);
+          if (pos != std::string::npos) {
+            key = line.substr(0, pos);
+            value = line.substr(pos + key_sep.size());
+            has_key = true;
+          }
+        }
+        rd_kafka_headers_t* hs = nullptr;
+        if (!hdrs.empty()) {
+          hs = rd_kafka_headers_new(hdrs.size());
+          for (const auto& [k, v] : hdrs) rd_kafka_header_add(hs, k.c_str(), static_cast<ssize_t>(k.size()), v.data(), static_cast<ssize_t>(v.size()));
+        }
+        for (;;) {
+          rd_kafka_resp_err_t err =
+              rd_kafka_producev(h.get(), RD_KAFKA_V_TOPIC(name.c_str()), RD_KAFKA_V_PARTITION(partition),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                                RD_KAFKA_V_KEY(has_key ? key.data() : nullptr, has_key ? key.size() : 0),
+                                RD_KAFKA_V_HEADERS(hs), RD_KAFKA_V_END);
+          if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(h.get(), 100);
+            continue;
+          }
+          if (err) {
+            if (hs) rd_kafka_headers_destroy(hs);
+            fail(err, "producing to topic '" + name + "'");
+          }
+          break;
+        }
+        ++sent;
+        rd_kafka_poll(h.get(), 0);
+      }
+      rd_kafka_resp_err_t ferr = rd_kafka_flush(h.get(), ctx.conn.timeout_ms + 1000);
+      rd_kafka_poll(h.get(), 0);
+      int64_t unacked = sent - stats.delivered - stats.failed;
+      Table t({"topic", "records", "failed"});
+      t.add({name, std::to_string(stats.delivered), std::to_string(stats.failed + unacked)});
+      if (ctx.format() == Format::kJson)
+        emit(ctx, t, {{"topic", name}, {"records", stats.delivered}, {"failed", stats.failed + unacked}});
+      else
+        std::cerr << t.render();
+      if (stats.first_err) fail(stats.first_err, "delivering records to topic '" + name + "'");
+      if (ferr || unacked > 0) fail(RD_KAFKA_RESP_ERR__TIMED_OUT, "delivering records to topic '" + name + "'");
+      return 0;
+    };
+  });
+}
+
+// ---- consume ------------------------------------------------------------------------------------------------
+
+struct StartOffset {
+  enum Kind { kStart, kEnd, kAbsolute, kTail, kTimestamp } kind = kStart;
+  int64_t value = 0;
+};
+
+StartOffset parse_offset(const std::string& s) {
+  StartOffset o;
+  try {
+    if (s == "start" || s == "beginning" || s == "oldest") {
+      o.kind = StartOffset::kStart;
+    } else if (s == "end" || s == "newest") {
+      o.kind = StartOffset::kEnd;
+    } else if (!s.empty() && s[0] == '@') {
+      o.kind = StartOffset::kTimestamp;
+      o.value = std::stoll(s.substr(1));
+    } else if (!s.empty() && s[0] == '-') {
+      o.kind = StartOffset::kTail;
+      o.value = std::stoll(s.substr(1));
+    } else {
+      size_t used = 0;
+      o.kind = StartOffset::kAbsolute;
+      o.value = std::stoll(s, &used);
+      if (used != s.size()) throw std::invalid_argument(s);
+    }
+  } catch (const std::exception&) {
+    throw CliError(kUsage, "", "invalid -o/--offset '" + s + "': use start, end, N, -N or @timestamp-ms");
+  }
+  return o;
+}
+
+std::string unescape(const std::string& f) {
+  std::string out;
+  for (size_t i = 0; i < f.size(); ++i) {
+    if (f[i] == '\\' && i + 1 < f.size()) {
+      char c = f[++i];
+      out += c == 'n' ? '\n' : c == 't' ? '\t' : c == '\\' ? '\\' : c;
+    } else {
+      out += f[i];
+    }
+  }
+  return out;
+}
+
+std::string field(const void* p, size_t n) { return p ? std::string(static_cast<const char*>(p), n) : std::string(); }
+
+void print_record(const Context& ctx, bool json, const std::string& fmt, const rd_kafka_message_t* m) {
+  rd_kafka_timestamp_type_t tstype;
+  int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+  std::vector<std::pair<std::string, std::optional<std::string>>> hs;
+  rd_kafka_headers_t* h = nullptr;
+  if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR && h) {
+    const char* name;
+    const void* val;
+    size_t sz;
+    for (size_t i = 0; rd_kafka_header_get_all(h, i, &name, &val, &sz) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+      hs.emplace_back(name, val ? std::optional<std::string>(field(val, sz)) : std::nullopt);
+  }
+  std::string topic = rd_kafka_topic_name(m->rkt);
+  if (json) {
+    nlohmann::json jh = nlohmann::json::array();
+    for (const auto& [k, v] : hs) jh.push_back({{"key", k}, {"value", v ? nlohmann::json(*v) : nlohmann::json(nullptr)}});
+    nlohmann::json j = {{"topic", topic},
+                        {"partition", m->partition},
+                        {"offset", m->offset},
+                        {"timestamp", ts},
+                        {"key", m->key ? nlohmann::json(field(m->key, m->key_len)) : nlohmann::json(nullptr)},
+                        {"value", m->payload ? nlohmann::json(field(m->payload, m->len)) : nlohmann::json(nullptr)},
+                        {"headers", jh}};
+    std::cout << dump_json(j, -1) << '\n';
+    return;
+  }
+  (void)ctx;
+  std::string out;
+  for (size_t i = 0; i < fmt.size(); ++i) {
+    if (fmt[i] != '%' || i + 1 >= fmt.size()) {
+      out += fmt[i];
+      continue;
+    }
+    switch (fmt[++i]) {
+      case 'k': out += field(m->key, m->key_len); break;
+      case 'v': out += field(m->payload, m->len); break;
+      case 'p': out += std::to_string(m->partition); break;
+      case 'o': out += std::to_string(m->offset); break;
+      case 't': out += topic; break;
+      case 'T': out += std::to_string(ts); break;
+      case 'K': out += std::to_string(m->key ? m->key_len : 0); break;
+      case 'S': out += std::to_string(m->len); break;
+      case 'h': {
+        std::string s;
+        for (const auto& [k, v] : hs) s += (s.empty() ? "" : ",") + k + "=" + v.value_or("");
+        out += s;
+        break;
+      }
+      case '%': out += '%'; break;
+      default: out += '%'; out += fmt[i];
+    }
+  }
+  std::cout << out;
+}
+
+void add_consume(CLI::App& topic, Context& ctx) {
+  auto* cmd = add_verb(topic, ctx, "consume", "Consume records (JSON per line when stdout is not a TTY)");
+  static std::string name, offset = "", group, fmt;
+  static int64_t count = -1;
+  static std::vector<int> partitions;
+  static bool exit_at_end = false;
+  cmd->add_option("name", name, "Topic name")->required();
+  cmd->add_option("-o,--offset", offset, "start | end | N | -N (N from the end) | @timestamp-ms (default start; with -g: committed, else start)");
+  cmd->add_option("-n,--num", count, "Stop after this many records");
+  cmd->add_option("-g,--group", group, "Consume in this consumer group (commits offsets)");
+  cmd->add_option("-p,--partition", partitions, "Only these partitions (without -g; repeatable)")->allow_extra_args(false);
+  cmd->add_option("-f,--format-string", fmt, "Record format: %k key %v value %p partition %o offset %t topic %T timestamp %h headers (newline added unless \\n given)");
+  cmd->add_flag("-e,--exit", exit_at_end, "Exit when the end of every partition is reached");
+  cmd->callback([&ctx] {
+    ctx.action = [&ctx] {
+      StartOffset so = parse_offset(offset.empty() ? "start" : offset);
+      bool json = fmt.empty() && (ctx.format() == Format::kJson || (ctx.format_name.empty() && !isatty(STDOUT_FILENO)));
+      std::string f = fmt.empty() ? std::string("%v") : unescape(fmt);
+      if (f.find('\n') == std::string::npos) f += '\n';
+      Handle probe = connect_admin(ctx.conn);
+      Metadata md = fetch_metadata(probe.get(), ctx.conn, true);
+      const auto& t = find_topic(*md, name);
+      std::vector<std::pair<std::string, std::string>> extra = {{"enable.partition.eof", "true"}};
+      if (!group.empty()) {
+        extra.emplace_back("group.id", group);
+        extra.emplace_back("auto.offset.reset", so.kind == StartOffset::kEnd ? "latest" : "earliest");
+        extra.emplace_back("enable.auto.commit", "false");
+      } else {
+        extra.emplace_back("enable.auto.commit", "false");
+        extra.emplace_back("enable.auto.offset.store", "false");
+      }
+      Handle h = make_handle(ctx.conn, RD_KAFKA_CONSUMER, make_conf(ctx.conn, extra));
+      rd_kafka_poll_set_consumer(h.get());
+      size_t assigned = 0;
+      if (!group.empty()) {
+        if (!offset.empty() && so.kind != StartOffset::kStart && so.kind != StartOffset::kEnd)
+          throw CliError(kUsage, "", "with -g only -o start|end apply (as auto.offset.reset); seek the group with `samsactl group seek`");
+        PartitionList sub(rd_kafka_topic_partition_list_new(1));
+        rd_kafka_topic_partition_list_add(sub.get(), name.c_str(), RD_KAFKA_PARTITION_UA);
+        if (auto err = rd_kafka_subscribe(h.get(), sub.get())) fail(err, "subscribing to topic '" + name + "'");
+      } else {
+        PartitionList pl(rd_kafka_topic_partition_list_new(t.partition_cnt));
+        for (int i = 0; i < t.partition_cnt; ++i) {
+          int32_t p = t.partitions[i].id;
+          if (!partitions.empty() && std::find(partitions.begin(), partitions.end(), p) == partitions.end()) continue;
+          auto* e = rd_kafka_topic_partition_list_add(pl.get(), name.c_str(), p);
+          switch (so.kind) {
+            case StartOffset::kStart: e->offset = RD_KAFKA_OFFSET_BEGINNING; break;
+            case StartOffset::kEnd: e->offset = RD_KAFKA_OFFSET_END; break;
+            case StartOffset::kAbsolute: e->offset = so.value; break;
+            case StartOffset::kTail: e->offset = RD_KAFKA_OFFSET_TAIL(so.value); break;
+            case StartOffset::kTimestamp: e->offset = so.value; break;
+          }
+        }
+        if (pl->cnt == 0) throw CliError(kNotFound, "UNKNOWN_TOPIC_OR_PART", "topic '" + name + "' has none of the requested partitions");
+        if (so.kind == StartOffset::kTimestamp) {
+          if (auto err = rd_kafka_offsets_for_times(h.get(), pl.get(), ctx.conn.timeout_ms))
+            fail(err, "looking up offsets for timestamp " + std::to_string(so.value));
+          for (int i = 0; i < pl->cnt; ++i)
+            if (pl->elems[i].offset < 0) pl->elems[i].offset = RD_KAFKA_OFFSET_END;
+        }
+        if (auto err = rd_kafka_assign(h.get(), pl.get())) fail(err, "assigning partitions of '" + name + "'");
+        assigned = static_cast<size_t>(pl->cnt);
+      }
+      signal(SIGINT, on_signal);
+      signal(SIGTERM, on_signal);
+      signal(SIGPIPE, SIG_IGN);
+      std::set<int32_t> at_eof;
+      int64_t seen = 0;
+      int rc = 0;
+      while (!g_stop && (count < 0 || seen < count)) {
+        rd_kafka_message_t* m = rd_kafka_consumer_poll(h.get(), 200);
+        if (!m) continue;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          at_eof.insert(m->partition);
+          rd_kafka_message_destroy(m);
+          if (exit_at_end) {
+            size_t need = assigned;
+            if (!group.empty()) {
+              rd_kafka_topic_partition_list_t* a = nullptr;
+              if (!rd_kafka_assignment(h.get(), &a) && a) {
+                need = static_cast<size_t>(a->cnt);
+                rd_kafka_topic_partition_list_destroy(a);
+              }
+            }
+            if (need > 0 && at_eof.size() >= need) break;
+          }
+          continue;
+        }
+        if (m->err) {
+          rd_kafka_resp_err_t err = m->err;
+          std::string detail = rd_kafka_message_errstr(m);
+          rd_kafka_message_destroy(m);
+          if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) continue;  // retried
+          fail(err, "consuming from topic '" + name + "'", detail);
+        }
+        at_eof.erase(m->partition);
+        print_record(ctx, json, f, m);
+        ++seen;
+        rd_kafka_message_destroy(m);
+      }
+      std::cout.flush();
+      if (!group.empty()) {
+        rd_kafka_resp_err_t err = rd_kafka_commit(h.get(), nullptr, 0);
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+          std::cerr << "samsactl: error: committing offsets for group '" << group << "': " << rd_kafka_err2name(err) << '\n';
+          rc = kError;
+        }
+        rd_kafka_consumer_close(h.get());
+      }
+      return rc;
+    };
+  });
+}
+
+}  // namespace
+
+void register_topic(CLI::App& app, Context& ctx) {
+  auto* topic = app.add_subcommand("topic", "Create, inspect, change, produce to and consume from topics");
+  topic->alias("topics");
+  topic->require_subcommand(1);
+  topic->fallthrough();
+  add_create(*topic, ctx);
+  add_list(*topic, ctx);
+  add_describe(*topic, ctx);
+  add_delete(*topic, ctx);
+  add_alter_config(*topic, ctx);
+  add_add_partitions(*topic, ctx);
+  add_produce(*topic, ctx);
+  add_consume(*topic, ctx);
+}
+
+}  // namespace samsa::cli
