@@ -4,13 +4,21 @@
 //   group_commit/16 threads  16 appenders, each append + flush(wait) per batch (acks=all style)
 //   write_fdatasync/1MiB   a 1 MiB write + fdatasync loop (what one fsync per MiB costs)
 //   read_lookup / index_floor   random-offset read (index lookup + header scan) and the in-memory index search
-// Files go to $SAMSA_BENCH_DIR (default: the system temp directory).
+//   lookup_latency/1GiB    p50/p99 of single lookups of random offsets on a warm 1 GiB segment, through
+//                          partition_log::read (the public read path) and through the segment's offset index alone
+// After the runs a summary prints our figure, the reference measured in the same run, and the ratio.
+// Files go to $SAMSA_BENCH_DIR (default: the system temp directory). Use a real disk, not tmpfs.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <string>
 #include <filesystem>
 #include <future>
 #include <random>
@@ -20,11 +28,19 @@
 #include "samsa/records/record_batch.h"
 #include "samsa/storage/index.h"
 #include "samsa/storage/partition_log.h"
+#include "samsa/storage/segment.h"
 
 namespace fs = std::filesystem;
 using namespace samsa;
 
 namespace {
+
+using bench_clock = std::chrono::steady_clock;
+// name -> figure, filled by the benchmarks (the last run of each wins) and printed by main().
+std::map<std::string, double> g_fig;
+double seconds_since(bench_clock::time_point t) {
+  return std::chrono::duration<double>(bench_clock::now() - t).count();
+}
 
 fs::path bench_root() {
   const char* e = std::getenv("SAMSA_BENCH_DIR");
@@ -51,10 +67,12 @@ void BM_append_16KiB_batches(benchmark::State& state) {
   fs::remove_all(dir);
   auto log = storage::partition_log::open(dir, bench_config()).value();
   auto batch = batch_16k();
+  const auto t0 = bench_clock::now();
   for (auto _ : state) {
     auto r = log->append(batch, 1);
     if (!r) state.SkipWithError("append failed");
   }
+  g_fig["append"] = static_cast<double>(state.iterations() * batch.size()) / seconds_since(t0);
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * batch.size()));
   state.counters["records/s"] = benchmark::Counter(static_cast<double>(state.iterations() * 16), benchmark::Counter::kIsRate);
   log.reset();
@@ -68,9 +86,11 @@ void BM_plain_write_16KiB(benchmark::State& state) {
   auto path = dir / "plain.bin";
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   auto batch = batch_16k();
+  const auto t0 = bench_clock::now();
   for (auto _ : state) {
     if (::write(fd, batch.data(), batch.size()) != static_cast<ssize_t>(batch.size())) state.SkipWithError("write");
   }
+  g_fig["plain_write"] = static_cast<double>(state.iterations() * batch.size()) / seconds_since(t0);
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * batch.size()));
   state.counters["records/s"] = benchmark::Counter(static_cast<double>(state.iterations() * 16), benchmark::Counter::kIsRate);
   ::close(fd);
@@ -80,6 +100,7 @@ BENCHMARK(BM_plain_write_16KiB)->Iterations(32768)->UseRealTime();
 
 std::unique_ptr<storage::partition_log> g_log;
 std::atomic<uint64_t> g_rounds0{0};
+bench_clock::time_point g_gc_t0;
 
 void BM_group_commit(benchmark::State& state) {
   if (state.thread_index() == 0) {
@@ -90,6 +111,7 @@ void BM_group_commit(benchmark::State& state) {
     g_rounds0 = g_log->flush_rounds();
   }
   auto batch = batch_16k();
+  if (state.thread_index() == 0) g_gc_t0 = bench_clock::now();  // set before the start barrier releases
   for (auto _ : state) {
     auto r = g_log->append(batch, 1);
     if (!r) state.SkipWithError("append failed");
@@ -100,7 +122,13 @@ void BM_group_commit(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * batch.size()));
   if (state.thread_index() == 0) {
     // Every thread has finished its loop (the loop end is a barrier).
+    const double secs = seconds_since(g_gc_t0);
+    const double total = static_cast<double>(state.iterations() * static_cast<uint64_t>(state.threads()) * batch.size());
+    const std::string key = "group_commit_" + std::to_string(state.threads());
     uint64_t rounds = g_log->flush_rounds() - g_rounds0;
+    g_fig[key] = total / secs;
+    g_fig[key + "_acks_per_fsync"] =
+        rounds ? static_cast<double>(state.iterations() * static_cast<uint64_t>(state.threads())) / static_cast<double>(rounds) : 0;
     state.counters["fsyncs"] = static_cast<double>(rounds);
     state.counters["acks/fsync"] =
         rounds ? static_cast<double>(state.iterations() * static_cast<uint64_t>(state.threads())) / static_cast<double>(rounds) : 0;
@@ -118,10 +146,12 @@ void BM_write_fdatasync_1MiB(benchmark::State& state) {
   auto path = dir / "sync.bin";
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   std::vector<uint8_t> buf(1 << 20, 0x5a);
+  const auto t0 = bench_clock::now();
   for (auto _ : state) {
     if (::write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size())) state.SkipWithError("write");
     if (::fdatasync(fd) != 0) state.SkipWithError("fdatasync");
   }
+  g_fig["write_fdatasync"] = static_cast<double>(state.iterations() * buf.size()) / seconds_since(t0);
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * buf.size()));
   ::close(fd);
   fs::remove(path);
@@ -157,6 +187,119 @@ void BM_index_floor(benchmark::State& state) {
 }
 BENCHMARK(BM_index_floor)->Arg(1 << 10)->Arg(1 << 18);
 
+// A warm 1 GiB segment (65536 batches of 16 KiB, one index entry each), built once.
+struct big_log {
+  fs::path dir = bench_root() / "lookup1g-0";
+  std::unique_ptr<storage::partition_log> log;
+  storage::offset_index index;  // the segment's .index file, loaded
+  int64_t end = 0;
+  big_log() {
+    spdlog::set_level(spdlog::level::warn);
+    fs::remove_all(dir);
+    auto c = bench_config();
+    {
+      auto w = storage::partition_log::open(dir, c).value();
+      auto batch = batch_16k();
+      while (w->size_bytes() + batch.size() <= (uint64_t{1} << 30)) (void)w->append(batch, 1);
+      (void)w->close();
+    }
+    log = storage::partition_log::open(dir, c).value();  // clean shutdown: indexes loaded, not rebuilt
+    end = log->log_end_offset();
+    auto ix = fs::path(dir) / storage::segment_file_name(0, ".index");
+    std::vector<uint8_t> bytes(fs::file_size(ix));
+    int fd = ::open(ix.c_str(), O_RDONLY);
+    if (::pread(fd, bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) std::abort();
+    ::close(fd);
+    if (!index.parse(bytes, INT32_MAX, uint64_t{1} << 31)) std::abort();
+    // Warm the page cache: read the whole segment once.
+    int lfd = ::open((fs::path(dir) / storage::segment_file_name(0, ".log")).c_str(), O_RDONLY);
+    std::vector<uint8_t> buf(1 << 20);
+    while (::read(lfd, buf.data(), buf.size()) > 0) {
+    }
+    ::close(lfd);
+  }
+  ~big_log() {
+    log.reset();
+    fs::remove_all(dir);
+  }
+};
+big_log& the_big_log() {
+  static big_log b;
+  return b;
+}
+
+template <typename F>
+void latency_loop(benchmark::State& state, const std::string& key, F&& op) {
+  std::vector<double> ns;
+  ns.reserve(static_cast<size_t>(state.max_iterations));
+  for (auto _ : state) {
+    const auto t = bench_clock::now();
+    op();
+    ns.push_back(std::chrono::duration<double, std::nano>(bench_clock::now() - t).count());
+  }
+  std::sort(ns.begin(), ns.end());
+  auto pct = [&](double p) { return ns[std::min(ns.size() - 1, static_cast<size_t>(p * static_cast<double>(ns.size())))]; };
+  state.counters["p50_ns"] = pct(0.50);
+  state.counters["p99_ns"] = pct(0.99);
+  state.counters["p999_ns"] = pct(0.999);
+  g_fig[key + "_p50"] = pct(0.50);
+  g_fig[key + "_p99"] = pct(0.99);
+}
+
+// One random-offset lookup through the public read path: index floor + header check/scan, returning the slice
+// of the batch holding the offset (max_bytes 1: just that batch).
+void BM_lookup_latency_read_1GiB(benchmark::State& state) {
+  auto& b = the_big_log();
+  std::mt19937_64 rng(7);
+  latency_loop(state, "lookup_read", [&] {
+    auto r = b.log->read(static_cast<int64_t>(rng() % static_cast<uint64_t>(b.end)), 1, INT64_MAX);
+    if (!r || r->slices.empty()) std::abort();
+    benchmark::DoNotOptimize(r);
+  });
+  state.counters["index_entries"] = static_cast<double>(b.index.size());
+}
+BENCHMARK(BM_lookup_latency_read_1GiB)->Iterations(200000);
+
+// The same offsets through the segment's offset index alone (binary search of 65536 entries).
+void BM_lookup_latency_index_1GiB(benchmark::State& state) {
+  auto& b = the_big_log();
+  std::mt19937_64 rng(7);
+  latency_loop(state, "lookup_index", [&] {
+    auto e = b.index.floor(static_cast<int32_t>(rng() % static_cast<uint64_t>(b.end)));
+    benchmark::DoNotOptimize(e);
+  });
+}
+BENCHMARK(BM_lookup_latency_index_1GiB)->Iterations(200000);
+
+void print_summary() {
+  auto get = [](const char* k) { auto it = g_fig.find(k); return it == g_fig.end() ? 0.0 : it->second; };
+  auto mib = [](double bps) { return bps / (1024.0 * 1024.0); };
+  std::printf("\n=== storage summary (same run, same filesystem: %s) ===\n", bench_root().parent_path().c_str());
+  std::printf("%-52s %14s %14s %8s %8s\n", "measure", "ours", "reference", "ratio", "goal");
+  auto row = [&](const char* what, double ours, double ref, const char* unit, const char* goal) {
+    std::printf("%-52s %10.1f %s %10.1f %s %7.0f%% %8s\n", what, ours, unit, ref, unit, ref > 0 ? 100.0 * ours / ref : 0.0,
+                goal);
+  };
+  row("append 16KiB batches (no fsync) vs write(2) loop", mib(get("append")), mib(get("plain_write")), "MiB/s", ">=80%");
+  row("group commit, 16 appenders vs 1MiB write+fdatasync", mib(get("group_commit_16")), mib(get("write_fdatasync")),
+      "MiB/s", ">=70%");
+  row("group commit, 1 appender vs 1MiB write+fdatasync", mib(get("group_commit_1")), mib(get("write_fdatasync")),
+      "MiB/s", "-");
+  std::printf("  acks per fsync: 16 appenders %.1f, 1 appender %.1f\n", get("group_commit_16_acks_per_fsync"),
+              get("group_commit_1_acks_per_fsync"));
+  std::printf("lookup on a warm 1 GiB segment, partition_log::read: p50 %.0f ns, p99 %.0f ns (goal p99 <= 2000 ns)\n",
+              get("lookup_read_p50"), get("lookup_read_p99"));
+  std::printf("lookup on a warm 1 GiB segment, offset index alone: p50 %.0f ns, p99 %.0f ns\n", get("lookup_index_p50"),
+              get("lookup_index_p99"));
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  print_summary();
+  return 0;
+}

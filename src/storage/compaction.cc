@@ -2,10 +2,12 @@
 //
 // One pass: (1) build key -> last offset over the cleanable segments (inactive, fully fsynced); (2) rewrite them
 // in groups of at most segment.bytes into `<base>.log.cleaned` (+ indexes), dropping superseded records and
-// tombstones older than delete.retention.ms; (3) fsync, rename the group's output to `.swap` (the commit point),
-// then under the log lock replace the old segments: the old files of other bases become `.deleted`, the `.swap`
-// files are renamed over `<base>.*`, and the `.deleted` files are unlinked. Recovery at open deletes `.cleaned`
-// (incomplete) and completes any `.swap` (see partition_log::recover).
+// tombstones older than delete.retention.ms; (3) fsync the output, record the end of the replaced offset range
+// in `<base>.swapend` (atomically and durably: the output may end earlier, or be empty), rename the output to
+// `.swap` (the commit point), then under the log lock replace the old segments: the old files of other bases
+// become `.deleted`, the `.swap` files are renamed over `<base>.*`, the directory is fsynced, the `.deleted`
+// files and the marker are unlinked. Recovery at open deletes `.cleaned` (incomplete) and completes any `.swap`,
+// deleting every segment inside [base, swapend) (see partition_log::recover).
 //
 // Batches keep their base offset, lastOffsetDelta, producer fields and codec; records keep their offsets and
 // timestamps. Control and transactional batches are kept whole (no transaction index here).
@@ -204,12 +206,17 @@ result<size_t> partition_log::compact(int64_t now_ms) {
       werr = out->sync_all();
     }
     if (!werr) werr = fsync_dir(dir_);
+    // The end of the replaced range, for recovery (the output may end earlier, or be empty). Durable before the
+    // commit point; removed once the swap is complete.
+    const auto swap_end = dir_ / segment_file_name(base, ".swapend");
+    if (!werr) werr = write_file_atomic(swap_end, std::to_string(group.back()->next_offset()));
     // Commit point: the output becomes .swap.
     if (!werr) werr = out->rename_suffix(".swap");
     if (!werr) werr = fsync_dir(dir_);
     if (werr) {
       spdlog::error("[{}] compaction of segments from {} failed: {}; keeping the originals", name_, base, werr.message());
       out->remove_files();
+      remove_file(swap_end);
       return werr;
     }
     // Swap in.
@@ -232,8 +239,13 @@ result<size_t> partition_log::compact(int64_t now_ms) {
       }
       segments_.add(out);
     }
-    if (auto e = fsync_dir(dir_)) spdlog::warn("[{}] fsync of directory failed: {}", name_, e.message());
+    const auto dsync = fsync_dir(dir_);
+    if (dsync) spdlog::warn("[{}] fsync of directory failed: {}", name_, dsync.message());
     for (auto& s : doomed) s->remove_files();
+    // Only once the swap is durable (else recovery may still need it; it removes leftovers itself).
+    if (!dsync)
+      if (auto e = remove_file(swap_end))
+        spdlog::warn("[{}] cannot remove {}: {}", name_, swap_end.string(), e.message());
     bytes_after += out->size();
     cleaned_upto_ = std::max(cleaned_upto_, group.back()->next_offset());
     rewritten += group.size();

@@ -11,7 +11,55 @@
 
 #include <spdlog/spdlog.h>
 
+#include "samsa/storage/file_ops.h"
+
 namespace samsa::storage {
+
+// ---------------------------------------------------------------------------------------------------------------
+// file_ops: the real OS
+// ---------------------------------------------------------------------------------------------------------------
+
+int file_ops::open(const char* path, int flags, mode_t mode) { return ::open(path, flags, mode); }
+int file_ops::close(int fd) { return ::close(fd); }
+ssize_t file_ops::pwritev(int fd, const struct iovec* iov, int iovcnt, off_t pos) {
+  return ::pwritev(fd, iov, iovcnt, pos);
+}
+int file_ops::ftruncate(int fd, off_t size) { return ::ftruncate(fd, size); }
+int file_ops::fdatasync(int fd) { return ::fdatasync(fd); }
+int file_ops::fsync(int fd) { return ::fsync(fd); }
+int file_ops::fsync_dir(const char* path) {
+  int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int rc = ::fsync(fd);
+  int e = errno;
+  ::close(fd);
+  errno = e;
+  return rc;
+}
+int file_ops::rename(const char* from, const char* to) { return ::rename(from, to); }
+int file_ops::unlink(const char* path) { return ::unlink(path); }
+
+namespace {
+file_ops real_os;
+}  // namespace
+
+namespace detail {
+std::atomic<file_ops*> current_file_ops{&real_os};
+}
+
+file_ops* set_file_ops(file_ops* ops) noexcept {
+  return detail::current_file_ops.exchange(ops ? ops : &real_os, std::memory_order_acq_rel);
+}
+
+std::error_code remove_file(const std::filesystem::path& path) {
+  if (os().unlink(path.c_str()) != 0 && errno != ENOENT) return errno_to_error(errno);
+  return {};
+}
+
+std::error_code rename_file(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (os().rename(from.c_str(), to.c_str()) != 0) return errno_to_error(errno);
+  return {};
+}
 
 std::error_code errno_to_error(int err) noexcept {
   if (err == ENOSPC || err == EDQUOT) return make_error_code(errc::disk_full);
@@ -20,7 +68,7 @@ std::error_code errno_to_error(int err) noexcept {
 
 result<std::shared_ptr<segment_file>> segment_file::open(const std::filesystem::path& path, bool create) {
   int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
-  int fd = ::open(path.c_str(), flags, 0644);
+  int fd = os().open(path.c_str(), flags, 0644);
   if (fd < 0) {
     int e = errno;
     spdlog::error("storage: open {} failed: {}", path.string(), std::strerror(e));
@@ -30,7 +78,7 @@ result<std::shared_ptr<segment_file>> segment_file::open(const std::filesystem::
 }
 
 segment_file::~segment_file() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) os().close(fd_);
 }
 
 result<uint64_t> segment_file::size() const {
@@ -74,7 +122,7 @@ std::error_code segment_file::pwritev_full(uint64_t pos, const struct iovec* iov
   while (i < count) {
     if (iov[i].iov_len == 0) { ++i; continue; }
     int n_iov = static_cast<int>(std::min(kChunk, count - i));
-    ssize_t n = ::pwritev(fd_, iov + i, n_iov, static_cast<off_t>(pos));
+    ssize_t n = os().pwritev(fd_, iov + i, n_iov, static_cast<off_t>(pos));
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno_to_error(errno);
@@ -97,7 +145,7 @@ std::error_code segment_file::pwritev_full(uint64_t pos, const struct iovec* iov
 }
 
 std::error_code segment_file::truncate(uint64_t size) const {
-  while (::ftruncate(fd_, static_cast<off_t>(size)) != 0) {
+  while (os().ftruncate(fd_, static_cast<off_t>(size)) != 0) {
     if (errno == EINTR) continue;
     return errno_to_error(errno);
   }
@@ -105,7 +153,7 @@ std::error_code segment_file::truncate(uint64_t size) const {
 }
 
 std::error_code segment_file::datasync() const {
-  if (::fdatasync(fd_) != 0) {
+  if (os().fdatasync(fd_) != 0) {
     int e = errno;
     spdlog::error("storage: fdatasync {} failed: {}", path_.string(), std::strerror(e));
     return make_error_code(errc::io_error);
@@ -114,14 +162,10 @@ std::error_code segment_file::datasync() const {
 }
 
 std::error_code fsync_dir(const std::filesystem::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return errno_to_error(errno);
-  int rc = ::fsync(fd);
-  int e = errno;
-  ::close(fd);
-  if (rc != 0) {
+  if (os().fsync_dir(dir.c_str()) != 0) {
+    int e = errno;
     spdlog::error("storage: fsync of directory {} failed: {}", dir.string(), std::strerror(e));
-    return make_error_code(errc::io_error);
+    return e == ENOENT ? errno_to_error(e) : make_error_code(errc::io_error);
   }
   return {};
 }
@@ -129,31 +173,33 @@ std::error_code fsync_dir(const std::filesystem::path& dir) {
 std::error_code write_file_atomic(const std::filesystem::path& path, std::string_view contents) {
   auto tmp = path;
   tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = os().open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return errno_to_error(errno);
+  auto fail = [&](int e) {
+    os().close(fd);
+    os().unlink(tmp.c_str());
+    return errno_to_error(e);
+  };
   size_t done = 0;
   while (done < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    struct iovec iov{const_cast<char*>(contents.data()) + done, contents.size() - done};
+    ssize_t n = os().pwritev(fd, &iov, 1, static_cast<off_t>(done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return errno_to_error(e);
+      return fail(errno);
     }
+    if (n == 0) return fail(EIO);
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0) {
+  if (os().fsync(fd) != 0) {
     int e = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
     spdlog::error("storage: fsync {} failed: {}", tmp.string(), std::strerror(e));
-    return errno_to_error(e);
+    return fail(e);
   }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+  os().close(fd);
+  if (os().rename(tmp.c_str(), path.c_str()) != 0) {
     int e = errno;
-    ::unlink(tmp.c_str());
+    os().unlink(tmp.c_str());
     return errno_to_error(e);
   }
   return fsync_dir(path.parent_path());

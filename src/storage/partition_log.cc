@@ -151,7 +151,7 @@ std::error_code partition_log::recover() {
     std::string fname = e.path().filename().string();
     if (ends_with(fname, ".deleted") || ends_with(fname, ".cleaned") || ends_with(fname, ".tmp")) {
       spdlog::info("[{}] removing leftover {}", name_, fname);
-      fs::remove(e.path(), fec);
+      if (auto ec = remove_file(e.path())) return ec;
       continue;
     }
     if (ends_with(fname, ".swap")) swaps.push_back(e.path());
@@ -171,13 +171,27 @@ std::error_code partition_log::recover() {
     if (!fsz) return fsz.error();
     header_reader hr(**f, *fsz);
     int64_t next = *base;
+    // The output ends where its last kept batch ends, which may be below the end of the segments it replaces
+    // (their last records were all superseded, or the output is empty): the compaction recorded that end in
+    // `<base>.swapend` before committing.
+    if (auto marker = read_small_file(dir_ / segment_file_name(*base, ".swapend"))) {
+      int64_t end = 0;
+      auto [ptr, perr] = std::from_chars(marker->data(), marker->data() + marker->size(), end);
+      if (perr != std::errc()) {
+        spdlog::critical("[{}] unreadable swap end marker for segment {}", name_, *base);
+        return make_error_code(errc::corrupt);
+      }
+      next = std::max(next, end);
+    } else if (marker.error() != make_error_code(errc::not_found)) {
+      return marker.error();
+    }
     for (uint64_t pos = 0; pos < *fsz;) {
       auto b = hr.at(pos);
       if (!b || !*b) {
         spdlog::critical("[{}] unreadable swap segment {}", name_, p.filename().string());
         return make_error_code(errc::corrupt);
       }
-      next = (*b)->last_offset + 1;
+      next = std::max(next, (*b)->last_offset + 1);
       pos += (*b)->size;
     }
     for (const auto& e : fs::directory_iterator(dir_, fec)) {
@@ -185,19 +199,35 @@ std::error_code partition_log::recover() {
       auto b = parse_segment_base(e.path().stem().string());
       if (b && *b > *base && *b < next) {
         spdlog::info("[{}] completing swap: removing replaced segment {}", name_, *b);
-        for (auto ext : {".log", ".index", ".timeindex"}) fs::remove(dir_ / segment_file_name(*b, ext), fec);
+        for (auto ext : {".log", ".index", ".timeindex"})
+          if (auto ec = remove_file(dir_ / segment_file_name(*b, ext))) return ec;
       }
     }
   }
+  // The replaced segments must be gone (durably) before the output takes their place: a directory that kept
+  // the renames but lost the unlinks would hold overlapping segments.
+  if (!swaps.empty())
+    if (auto ec = fsync_dir(dir_)) return ec;
   for (const auto& p : swaps) {
     fs::path target = p;
     target.replace_extension();
+    // rename_suffix renames the index files before the .log, so a `.swap` index without its `.log.swap` is
+    // output whose commit (the rename to .swap) never finished: discard it.
+    auto log_swap = dir_ / segment_file_name(parse_segment_base(target.stem().string()).value_or(-1), ".log.swap");
+    if (target.extension() != ".log" && std::find(swaps.begin(), swaps.end(), log_swap) == swaps.end()) {
+      spdlog::info("[{}] removing uncommitted {}", name_, p.filename().string());
+      if (auto ec = remove_file(p)) return ec;
+      continue;
+    }
     spdlog::info("[{}] completing interrupted swap {}", name_, p.filename().string());
-    fs::rename(p, target, fec);
-    if (fec) return make_error_code(errc::io_error);
+    if (auto ec = rename_file(p, target)) return ec;
   }
   if (!swaps.empty())
     if (auto ec = fsync_dir(dir_)) return ec;
+  // Swap-end markers are needed only while their .swap exists (completed above, or never committed).
+  for (const auto& e : fs::directory_iterator(dir_, fec))
+    if (e.path().extension() == ".swapend")
+      if (auto ec = remove_file(e.path())) return ec;
   for (const auto& e : fs::directory_iterator(dir_, fec)) {
     const auto& p = e.path();
     if (p.extension() == ".log") {
@@ -213,7 +243,7 @@ std::error_code partition_log::recover() {
       auto base = parse_segment_base(p.stem().string());
       if (base && !std::binary_search(bases.begin(), bases.end(), *base)) {
         spdlog::info("[{}] removing orphan index {}", name_, p.filename().string());
-        fs::remove(p, fec);
+        if (auto ec = remove_file(p)) return ec;
       }
     }
   }
@@ -272,7 +302,8 @@ std::error_code partition_log::recover() {
       spdlog::warn("[{}] segment {} does not follow the previous one (ends at {}); dropping it and later ones", name_,
                    s->base_offset(), prev_next);
       for (size_t j = i; j < bases.size(); ++j)
-        for (auto ext : {".log", ".index", ".timeindex"}) fs::remove(dir_ / segment_file_name(bases[j], ext), fec);
+        for (auto ext : {".log", ".index", ".timeindex"})
+          if (auto ec = remove_file(dir_ / segment_file_name(bases[j], ext))) return ec;
       truncated = true;
       break;
     }
@@ -319,7 +350,8 @@ std::error_code partition_log::recover() {
       }
       for (size_t j = i + 1; j < bases.size(); ++j) {
         spdlog::warn("[{}] removing segment {} after the truncation point", name_, bases[j]);
-        for (auto ext : {".log", ".index", ".timeindex"}) fs::remove(dir_ / segment_file_name(bases[j], ext), fec);
+        for (auto ext : {".log", ".index", ".timeindex"})
+          if (auto ec = remove_file(dir_ / segment_file_name(bases[j], ext))) return ec;
       }
       break;
     }
@@ -356,8 +388,7 @@ std::error_code partition_log::recover() {
   }
   if (clean) {
     // From now on the log may change: the marker must be gone (durably) before the first append.
-    fs::remove(dir_ / clean_shutdown_file, fec);
-    if (fec) return make_error_code(errc::io_error);
+    if (auto ec = remove_file(dir_ / clean_shutdown_file)) return ec;
   }
   if (truncated || dir_dirty_ || clean)
     if (auto ec = fsync_dir(dir_)) return ec;
@@ -501,6 +532,7 @@ void partition_log::schedule_flush_locked() {
 void partition_log::flush(std::function<void(std::error_code)> done) {
   std::lock_guard c(commit_mu_);
   waiters_.push_back(std::move(done));
+  if (gathering_ && waiters_.size() >= last_round_waiters_) commit_cv_.notify_all();
   schedule_flush_locked();
 }
 
@@ -531,6 +563,17 @@ void partition_log::run_flush() {
     bool dir_dirty = false;
     std::error_code ec;
     {
+      // Gather: the previous round's waiters are typically appending their next batch right now.
+      std::unique_lock c(commit_mu_);
+      const size_t want = last_round_waiters_;
+      if (want > 1 && !waiters_.empty() && waiters_.size() < want) {
+        gathering_ = true;
+        const auto budget = std::chrono::nanoseconds(std::min<int64_t>(last_sync_ns_ / 4, 500'000));
+        commit_cv_.wait_for(c, budget, [&] { return waiters_.size() >= want; });
+        gathering_ = false;
+      }
+    }
+    {
       std::unique_lock lk(mu_);
       {
         std::lock_guard c(commit_mu_);
@@ -556,10 +599,17 @@ void partition_log::run_flush() {
     }
     if (!ec && active && (target > durable_.load() || !to_sync.empty() || dir_dirty)) {
       flush_rounds_.fetch_add(1, std::memory_order_relaxed);
+      const auto s0 = std::chrono::steady_clock::now();
       for (const auto& s : to_sync)
         if ((ec = s->sync_all())) break;
       if (!ec) ec = active->sync_log();
       if (!ec && dir_dirty) ec = fsync_dir(dir_);
+      {
+        std::lock_guard c(commit_mu_);
+        last_sync_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - s0)
+                            .count();
+        last_round_waiters_ = batch.size();
+      }
       if (ec) {
         std::unique_lock lk(mu_);
         failed_ = ec;

@@ -13,6 +13,7 @@
 
 #include "samsa/base/endian.h"
 #include "samsa/records/record_batch.h"
+#include "samsa/storage/file_ops.h"
 
 namespace samsa::storage {
 
@@ -378,7 +379,7 @@ std::error_code segment::sync_all() {
 }
 
 void segment::remove_files() {
-  for (auto p : {log_path(), index_path(), timeindex_path()}) ::unlink(p.c_str());
+  for (auto p : {log_path(), index_path(), timeindex_path()}) os().unlink(p.c_str());
 }
 
 std::error_code segment::rename_suffix(std::string_view to_suffix) {
@@ -386,7 +387,7 @@ std::error_code segment::rename_suffix(std::string_view to_suffix) {
   for (auto ext : {".index", ".timeindex", ".log"}) {
     auto from_p = dir_ / segment_file_name(base_, std::string(ext) + suffix_);
     auto to_p = dir_ / segment_file_name(base_, std::string(ext) + to);
-    if (::rename(from_p.c_str(), to_p.c_str()) != 0 && errno != ENOENT) return errno_to_error(errno);
+    if (os().rename(from_p.c_str(), to_p.c_str()) != 0 && errno != ENOENT) return errno_to_error(errno);
   }
   suffix_ = to;
   log_->set_path(log_path());

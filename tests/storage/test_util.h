@@ -21,9 +21,9 @@ namespace fs = std::filesystem;
 
 struct temp_dir {
   fs::path path;
-  temp_dir() {
+  explicit temp_dir(const fs::path& root = fs::temp_directory_path()) {
     static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
+    path = root /
            ("samsa-storage-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::remove_all(path);
     fs::create_directories(path);

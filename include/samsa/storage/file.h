@@ -49,6 +49,9 @@ class segment_file {
   std::filesystem::path path_;
 };
 
+// Unlinks a file (a missing file is not an error) / renames one, through the file_ops seam.
+std::error_code remove_file(const std::filesystem::path& path);
+std::error_code rename_file(const std::filesystem::path& from, const std::filesystem::path& to);
 // fsync of a directory (makes renames/creates/unlinks in it durable).
 std::error_code fsync_dir(const std::filesystem::path& dir);
 // Writes `contents` to `path` atomically and durably: path.tmp, write, fsync, rename, fsync(dir).

@@ -199,6 +199,12 @@ class partition_log {
   std::vector<std::function<void(std::error_code)>> waiters_;
   bool flush_scheduled_ = false;
   int inflight_ = 0;
+  // Adaptive group commit: a round that finds fewer waiters than the previous round gathered waits briefly (a
+  // fraction of the last fsync's duration) for the rest, instead of splitting the convoy into a small round and
+  // a big one. Written by the flusher under commit_mu_.
+  size_t last_round_waiters_ = 0;
+  int64_t last_sync_ns_ = 0;
+  bool gathering_ = false;
   int64_t last_flush_ms_ = 0;
   std::atomic<uint64_t> flush_rounds_{0};
   int64_t last_checkpoint_ms_ = 0;
