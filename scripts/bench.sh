@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# End-to-end benchmarks (issue 5, "Benchmarks"). In one run: builds Release (build-release/, via build.sh), starts a
+# samsad on loopback with a temporary data dir, measures the machine's references (iperf3 loopback single stream; fio
+# 1 MiB buffered write and 1 MiB write+fdatasync on the broker's data filesystem) and our workloads with
+# build-release/bench/samsa_e2e, prints a table (ours, reference, ratio, goal) and writes it into docs/benchmarks.md,
+# replacing only the "## End to end" section. Takes about 3-5 minutes.
+#
+# Environment:
+#   SAMSA_BENCH_BUILD_DIR  use binaries from this build dir instead of building build-release/ (e.g. build-e2e)
+#   SAMSA_BENCH_DATA       parent of the temporary data dir (default: $TMPDIR or /tmp)
+#   SAMSA_BENCH_PORT       broker port (default 19092)
+#   SAMSA_BENCH_SECONDS    duration of each produce run (default 8)
+#   SAMSA_BENCH_NOTE       text added under the table (e.g. "shared VM, other builds running")
+#   SAMSA_BENCH_NO_DOC=1   print the table only, leave docs/benchmarks.md alone
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PORT=${SAMSA_BENCH_PORT:-19092}
+SECS=${SAMSA_BENCH_SECONDS:-8}
+IPERF_PORT=$((PORT + 1))
+
+# Benchmark-only tools (not part of setup.sh / the test command).
+missing=()
+command -v iperf3 >/dev/null || missing+=(iperf3)
+command -v fio >/dev/null || missing+=(fio)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "bench: installing ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >/dev/null ||
+    { $SUDO apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >/dev/null; }
+fi
+
+if [ -n "${SAMSA_BENCH_BUILD_DIR:-}" ]; then
+  case "$SAMSA_BENCH_BUILD_DIR" in /*) BUILD=$SAMSA_BENCH_BUILD_DIR ;; *) BUILD=$ROOT/$SAMSA_BENCH_BUILD_DIR ;; esac
+  [ -x "$BUILD/src/daemon/samsad" ] && [ -x "$BUILD/bench/samsa_e2e" ] || { echo "bench: no binaries in $BUILD" >&2; exit 1; }
+else
+  SAMSA_PRESET=release SAMSA_BUILD_TARGETS="samsad samsa_e2e" bash scripts/build.sh
+  BUILD=$ROOT/build-release
+fi
+SAMSAD=$BUILD/src/daemon/samsad
+E2E=$BUILD/bench/samsa_e2e
+BROKER=127.0.0.1:$PORT
+
+WORK=$(mktemp -d "${SAMSA_BENCH_DATA:-${TMPDIR:-/tmp}}/samsa-bench.XXXXXX")
+BROKER_PID=""
+IPERF_PID=""
+cleanup() {
+  [ -n "$BROKER_PID" ] && kill "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null
+  [ -n "$IPERF_PID" ] && kill "$IPERF_PID" 2>/dev/null && wait "$IPERF_PID" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+RESULTS=$WORK/results.jsonl
+: >"$RESULTS"
+record() { python3 -c 'import json,sys; d=json.loads(sys.argv[2]); d["label"]=sys.argv[1]; print(json.dumps(d))' "$1" "$2" >>"$RESULTS"; }
+
+# --- references ---------------------------------------------------------------------------------------------------
+echo "bench: iperf3 loopback, 1 stream, 5 s" >&2
+iperf3 -s -1 -p "$IPERF_PORT" >/dev/null 2>&1 &
+IPERF_PID=$!
+sleep 0.5
+iperf_json=$(iperf3 -c 127.0.0.1 -p "$IPERF_PORT" -P 1 -t 5 -J)
+wait "$IPERF_PID" 2>/dev/null || true
+IPERF_PID=""
+record iperf3 "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps({"mb_per_s": d["end"]["sum_received"]["bits_per_second"]/8e6}))' <<<"$iperf_json")"
+
+mkdir -p "$WORK/data"
+fio_ref() {  # label, extra fio args...
+  local label=$1; shift
+  local out
+  out=$(fio --name="$label" --directory="$WORK/data" --filename=fio.dat --rw=write --bs=1M --ioengine=psync \
+    --output-format=json "$@")
+  rm -f "$WORK/data/fio.dat"
+  record "$label" "$(python3 -c '
+import json,sys
+j=json.load(sys.stdin)["jobs"][0]
+w=j["write"]; s=j.get("sync",{}).get("lat_ns",{}).get("percentile",{})
+print(json.dumps({"mb_per_s": w["bw_bytes"]/1e6, "sync_p99_us": s.get("99.000000",0)/1e3}))' <<<"$out")"
+}
+echo "bench: fio 1 MiB buffered write (1 GiB) and 1 MiB write+fdatasync (5 s) in $WORK/data" >&2
+fio_ref fio_buffered --size=1G
+fio_ref fio_fdatasync --size=1G --fdatasync=1 --runtime=5 --time_based=0
+
+# --- broker -------------------------------------------------------------------------------------------------------
+(cd "$WORK" && exec "$SAMSAD" -o "listeners=PLAINTEXT://$BROKER" -o "log.dirs=$WORK/data" -o num.partitions=16 \
+  --log-level warn >"$WORK/samsad.log" 2>&1) &
+BROKER_PID=$!
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  kill -0 "$BROKER_PID" 2>/dev/null || { echo "bench: samsad exited:" >&2; cat "$WORK/samsad.log" >&2; exit 1; }
+  sleep 0.1
+done
+
+run() {  # label, samsa_e2e args...
+  local label=$1; shift
+  echo "bench: $label: samsa_e2e $*" >&2
+  local out
+  out=$("$E2E" "$@" --brokers "$BROKER")
+  record "$label" "$out"
+}
+THR=(--partitions 16 --producers 2 --linger-ms 5 --batch-size 1048576 --duration "$SECS")
+run produce_1k_acks1 produce --topic p1k "${THR[@]}" --size 1024 --acks 1
+run consume_1k consume --topic p1k
+run produce_1k_acksall produce --topic p1kall "${THR[@]}" --size 1024 --acks all
+run produce_100b produce --topic p100 "${THR[@]}" --size 100 --acks 1
+run one_in_flight produce --topic lat --partitions 1 --size 1024 --acks all --linger-ms 0 --max-in-flight 1 \
+  --max-outstanding 1 --duration "$SECS"
+
+# --- table --------------------------------------------------------------------------------------------------------
+TABLE=$WORK/table.md
+NOTE=${SAMSA_BENCH_NOTE:-}
+FSTYPE=$(df -T "$WORK/data" | awk 'NR==2 {print $2}')
+python3 - "$RESULTS" "$TABLE" "$NOTE" "$FSTYPE" <<'EOF'
+import json, os, platform, subprocess, sys, time
+r = {}
+for line in open(sys.argv[1]):
+    d = json.loads(line); r[d["label"]] = d
+ip = r["iperf3"]["mb_per_s"]; buf = r["fio_buffered"]["mb_per_s"]; fs = r["fio_fdatasync"]
+p1, pall, p100, c, lat = (r[k] for k in ("produce_1k_acks1", "produce_1k_acksall", "produce_100b", "consume_1k", "one_in_flight"))
+def mb(x): return f"{x:,.0f} MB/s"
+rows = [
+  ("Produce 1 KiB, acks=1, 16 partitions, 2 producers", f"{mb(p1['mb_per_s'])} ({p1['msgs_per_s']:,.0f} msg/s)",
+   f"iperf3 1 stream {mb(ip)}", f"{p1['mb_per_s']/ip:.0%}", "≥ 25 % of iperf3", p1['mb_per_s']/ip >= 0.25),
+  ("Produce 100 B, acks=1, 16 partitions, 2 producers", f"{p100['msgs_per_s']:,.0f} msg/s ({mb(p100['mb_per_s'])})",
+   "—", "—", "≥ 850,000 msg/s", p100['msgs_per_s'] >= 850000),
+  ("Produce 1 KiB, acks=all (fsync), 16 partitions", f"{mb(pall['mb_per_s'])} ({pall['msgs_per_s']:,.0f} msg/s)",
+   f"acks=1 {mb(p1['mb_per_s'])}; fio 1 MiB write+fdatasync {mb(fs['mb_per_s'])}",
+   f"{pall['mb_per_s']/p1['mb_per_s']:.2f}×", "≥ 0.6× acks=1", pall['mb_per_s']/p1['mb_per_s'] >= 0.6),
+  ("Consume 1 KiB from page cache, 16 partitions, 1 consumer", f"{mb(c['mb_per_s'])} ({c['msgs_per_s']:,.0f} msg/s)",
+   f"iperf3 1 stream {mb(ip)}", f"{c['mb_per_s']/ip:.0%}", "≥ 40 % of iperf3", c['mb_per_s']/ip >= 0.40),
+  ("One request in flight, 1 KiB, acks=all (fsync), linger 0", f"p99 {lat['p99_us']/1e3:.2f} ms (p50 {lat['p50_us']/1e3:.2f}, p99.9 {lat['p999_us']/1e3:.2f})",
+   f"fio 1 MiB write+fdatasync p99 {fs['sync_p99_us']/1e3:.2f} ms", "—", "p99 ≤ 0.6 ms", lat['p99_us'] <= 600),
+]
+def sh(c):
+    try: return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
+    except Exception: return "?"
+cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
+out = []
+out.append(f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `scripts/bench.sh` at commit "
+           f"`{sh('git rev-parse --short HEAD')}`: {os.cpu_count()} CPUs ({cpu}), kernel {platform.release()}, "
+           f"load average at the end {' '.join(open('/proc/loadavg').read().split()[:3])}. References were measured in the same run; "
+           f"the broker's data dir and fio's file were on the same filesystem ({sys.argv[4]}).")
+out.append("")
+out.append("| Workload | Samsa | Reference (same run) | Ratio | Goal (issue 5) | Met |")
+out.append("|---|---|---|---|---|---|")
+for w, ours, ref, ratio, goal, ok in rows:
+    out.append(f"| {w} | {ours} | {ref} | {ratio} | {goal} | {'yes' if ok else 'no'} |")
+out.append("")
+out.append(f"Other references: fio 1 MiB buffered write {mb(buf)}; fio 1 MiB write+fdatasync {mb(fs['mb_per_s'])}.")
+for k in ("produce_1k_acks1", "produce_1k_acksall", "produce_100b"):
+    d = r[k]
+    out.append(f"Delivery latency under load, {k}: p50 {d['p50_us']/1e3:.1f} ms, p99 {d['p99_us']/1e3:.1f} ms, p99.9 {d['p999_us']/1e3:.1f} ms.")
+if sys.argv[3]:
+    out.append(""); out.append(sys.argv[3])
+open(sys.argv[2], "w").write("\n".join(out) + "\n")
+EOF
+echo
+cat "$TABLE"
+
+if [ "${SAMSA_BENCH_NO_DOC:-}" != "1" ]; then
+  python3 - "$ROOT/docs/benchmarks.md" "$TABLE" <<'EOF'
+import os, re, sys
+path, table = sys.argv[1], open(sys.argv[2]).read()
+intro = ("How to reproduce: `bash scripts/bench.sh` (builds `build-release/`, starts a broker on 127.0.0.1:19092 with a "
+         "temporary data dir, runs the references and `samsa_e2e` workloads, rewrites this section). Each produce run "
+         "lasts 8 s with 2 producer threads (each its own librdkafka client, linger.ms 5, batch.size 1 MiB, keyless "
+         "messages over 16 partitions); consume reads the 1 KiB topic just produced, from offset 0, timed from the first "
+         "message; the latency run sends one 1 KiB message at a time (linger.ms 0, max.in.flight 1, acks=all) to a "
+         "1-partition topic. MB/s are payload bytes (10^6). `samsa_e2e` without arguments lists its options.\n\n")
+section = "## End to end\n\n" + intro + table
+text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
+m = re.search(r"^## End to end\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
+if m:
+    text = text[:m.start()] + section + ("\n" if text[m.end():] else "") + text[m.end():]
+else:
+    text = text.rstrip("\n") + "\n\n" + section
+open(path, "w").write(text)
+print(f"bench: wrote the End to end section of {path}", file=sys.stderr)
+EOF
+fi
