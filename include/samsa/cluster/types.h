@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 #include <system_error>
+
+#include "samsa/protocol/kafka_error.h"
 #include <type_traits>
 
 namespace samsa::cluster {
@@ -22,32 +24,8 @@ struct uuid {
   friend auto operator<=>(const uuid&, const uuid&) = default;
 };
 
-// Kafka's int16 error codes (Errors.java numbering) that the controller answers with.
-namespace err {
-inline constexpr int16_t none = 0;
-inline constexpr int16_t unknown_server_error = -1;
-inline constexpr int16_t unknown_topic_or_partition = 3;
-inline constexpr int16_t not_leader_or_follower = 6;
-inline constexpr int16_t invalid_topic_exception = 17;
-inline constexpr int16_t topic_already_exists = 36;
-inline constexpr int16_t invalid_partitions = 37;
-inline constexpr int16_t invalid_replication_factor = 38;
-inline constexpr int16_t invalid_replica_assignment = 39;
-inline constexpr int16_t invalid_config = 40;
-inline constexpr int16_t invalid_request = 42;
-inline constexpr int16_t topic_deletion_disabled = 73;
-inline constexpr int16_t fenced_leader_epoch = 74;
-inline constexpr int16_t unknown_leader_epoch = 75;
-inline constexpr int16_t stale_broker_epoch = 77;
-inline constexpr int16_t preferred_leader_not_available = 80;
-inline constexpr int16_t eligible_leaders_not_available = 83;
-inline constexpr int16_t election_not_needed = 84;
-inline constexpr int16_t invalid_update_version = 95;
-inline constexpr int16_t unknown_topic_id = 100;
-inline constexpr int16_t duplicate_broker_registration = 101;
-inline constexpr int16_t broker_id_not_registered = 102;
-inline constexpr int16_t ineligible_replica = 107;
-}  // namespace err
+// Kafka's int16 error codes: the one list in samsa/protocol/kafka_error.h.
+namespace err = protocol::kafka_error;
 
 // An error code with a human-readable message, as the admin responses carry them.
 struct api_error {
