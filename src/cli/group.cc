@@ -40,6 +40,9 @@ struct GroupInfo {
   std::map<TP, int64_t> committed;
 };
 
+void fetch_committed(rd_kafka_t* rk, const Connection& c, const std::string& g,
+                     const rd_kafka_topic_partition_list_t* parts, GroupInfo& gi);
+
 GroupInfo describe_group(rd_kafka_t* rk, const Connection& c, const std::string& g) {
   GroupInfo gi;
   const char* groups[] = {g.c_str()};
@@ -67,7 +70,26 @@ GroupInfo describe_group(rd_kafka_t* rk, const Connection& c, const std::string&
       for (int p = 0; pl && p < pl->cnt; ++p) gi.owner[{pl->elems[p].topic, pl->elems[p].partition}] = mem;
     }
   }
-  rd_kafka_ListConsumerGroupOffsets_t* req = rd_kafka_ListConsumerGroupOffsets_new(g.c_str(), nullptr);
+  fetch_committed(rk, c, g, nullptr, gi);
+  if (gi.committed.empty()) {
+    // Some brokers answer OffsetFetch for "all topics" with nothing: ask again naming every partition.
+    Metadata md = fetch_metadata(rk, c, true);
+    PartitionList all(rd_kafka_topic_partition_list_new(16));
+    for (int t = 0; t < md->topic_cnt; ++t) {
+      if (std::string(md->topics[t].topic).rfind("__", 0) == 0) continue;
+      for (int p = 0; p < md->topics[t].partition_cnt; ++p)
+        rd_kafka_topic_partition_list_add(all.get(), md->topics[t].topic, md->topics[t].partitions[p].id);
+    }
+    if (all->cnt > 0) fetch_committed(rk, c, g, all.get(), gi);
+  }
+  if ((gi.state == "Dead" || gi.state == "Unknown") && gi.committed.empty() && gi.owner.empty()) group_not_found(g);
+  return gi;
+}
+
+void fetch_committed(rd_kafka_t* rk, const Connection& c, const std::string& g,
+                     const rd_kafka_topic_partition_list_t* parts, GroupInfo& gi) {
+  size_t n = 0;
+  rd_kafka_ListConsumerGroupOffsets_t* req = rd_kafka_ListConsumerGroupOffsets_new(g.c_str(), parts);
   Event ev2 = [&] {
     try {
       return admin_call(rk, c, false, [&](rd_kafka_t* h, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
@@ -89,8 +111,6 @@ GroupInfo describe_group(rd_kafka_t* rk, const Connection& c, const std::string&
     for (int p = 0; pl && p < pl->cnt; ++p)
       if (pl->elems[p].offset >= 0) gi.committed[{pl->elems[p].topic, pl->elems[p].partition}] = pl->elems[p].offset;
   }
-  if ((gi.state == "Dead" || gi.state == "Unknown") && gi.committed.empty() && gi.owner.empty()) group_not_found(g);
-  return gi;
 }
 
 std::string opt_str(int64_t v) { return v < 0 ? "-" : std::to_string(v); }

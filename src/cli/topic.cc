@@ -661,6 +661,8 @@ void add_consume(CLI::App& topic, Context& ctx) {
         extra.emplace_back("auto.offset.reset", so.kind == StartOffset::kEnd ? "latest" : "earliest");
         extra.emplace_back("enable.auto.commit", "false");
       } else {
+        // librdkafka's assign() needs a group.id; this one never joins or commits, so the broker never sees it.
+        extra.emplace_back("group.id", "samsactl-assign");
         extra.emplace_back("enable.auto.commit", "false");
         extra.emplace_back("enable.auto.offset.store", "false");
       }
