@@ -102,7 +102,9 @@ TEST_F(compaction, KeepsOnlyLatestRecordPerKeyWithOriginalOffsets) {
   // In the cleaned part each key appears at most once and is the latest version (within that part or later).
   std::map<std::string, int> seen;
   for (auto& r : after)
-    if (r.offset < active_base) EXPECT_EQ(++seen[r.key], 1) << r.key;
+    if (r.offset < active_base) {
+      EXPECT_EQ(++seen[r.key], 1) << r.key;
+    }
   // Reading the whole log still yields the latest value of every key.
   std::map<std::string, std::pair<int64_t, std::optional<std::string>>> got;
   for (auto& r : after) got[r.key] = {r.offset, r.value};
@@ -146,7 +148,9 @@ TEST_F(compaction, TombstonesSurviveUntilDeleteRetentionThenGo) {
   ASSERT_FALSE(log->flush_sync());
   ASSERT_TRUE(log->compact(ts + 1'000'000));
   for (auto& r : records_of(*log))
-    if (r.offset < active_base) EXPECT_TRUE(r.value.has_value()) << "tombstone at " << r.offset;
+    if (r.offset < active_base) {
+      EXPECT_TRUE(r.value.has_value()) << "tombstone at " << r.offset;
+    }
 }
 
 TEST_F(compaction, DoesNothingForDeletePolicyOrCleanLogs) {
@@ -196,7 +200,9 @@ TEST_F(compaction, InterruptedCompactionRecoversToBeforeOrAfterState) {
     auto log = partition_log::open(img, cfg);
     ASSERT_TRUE(log) << suffix << ": " << log.error().message();
     EXPECT_EQ(records_of(**log), suffix == ".swap" ? after : before) << suffix;
-    if (suffix == ".swap") EXPECT_EQ((*log)->segment_base_offsets().size(), out_bases.size() + 1);
+    if (suffix == ".swap") {
+      EXPECT_EQ((*log)->segment_base_offsets().size(), out_bases.size() + 1);
+    }
     for (const auto& e : fs::directory_iterator(img)) EXPECT_EQ(e.path().filename().string().find(suffix), std::string::npos);
   }
 }
