@@ -11,6 +11,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <sys/resource.h>
+
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -25,6 +27,16 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
+
+// Every open segment holds a file descriptor, so start with as many as the hard limit allows (as Kafka's
+// packaging does with a high ulimit -n). A bounded segment-fd cache is still to come (issue 3).
+void raise_open_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  const rlim_t before = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &lim) == 0) spdlog::info("open-file limit raised from {} to {}", before, lim.rlim_cur);
+}
 
 // meta.properties in the first log dir holds the cluster id, generated once (base64url of 16 random bytes, as
 // Kafka formats its cluster ids), so clients see the same id across restarts.
@@ -97,6 +109,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  raise_open_file_limit();
   std::error_code ec;
   fs::create_directories(config->log_dirs.front(), ec);
   if (ec) {
