@@ -14,7 +14,7 @@ import harness  # noqa: E402
 from harness import Broker  # noqa: E402
 
 from confluent_kafka import KafkaError, KafkaException, Producer, Consumer, TopicPartition  # noqa: E402
-from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa: E402
+from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic  # noqa: E402
 
 
 class AdminConfigs(unittest.TestCase):
@@ -127,6 +127,24 @@ class AdminConfigs(unittest.TestCase):
         c = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "cfg-d-reader"})
         try:
             self.assertEqual(c.get_watermark_offsets(TopicPartition("cfg-d", 0), timeout=10), (4, 10))
+        finally:
+            c.close()
+
+    def test_07_create_partitions(self):
+        self.admin.create_topics([NewTopic("cfg-e", 1, 1)])["cfg-e"].result(timeout=15)
+        self.admin.create_partitions([NewPartitions("cfg-e", 3)])["cfg-e"].result(timeout=15)
+        md = self.admin.list_topics("cfg-e", timeout=10)
+        self.assertEqual(sorted(md.topics["cfg-e"].partitions), [0, 1, 2])
+        # The count must grow.
+        with self.assertRaises(KafkaException) as e:
+            self.admin.create_partitions([NewPartitions("cfg-e", 2)])["cfg-e"].result(timeout=15)
+        self.assertEqual(e.exception.args[0].code(), KafkaError.INVALID_PARTITIONS)
+        p = Producer({"bootstrap.servers": self.broker.bootstrap, "acks": "all"})
+        p.produce("cfg-e", b"to-new-partition", partition=2)
+        self.assertEqual(p.flush(30), 0)
+        c = Consumer({"bootstrap.servers": self.broker.bootstrap, "group.id": "cfg-e-reader"})
+        try:
+            self.assertEqual(c.get_watermark_offsets(TopicPartition("cfg-e", 2), timeout=10), (0, 1))
         finally:
             c.close()
 
