@@ -92,7 +92,12 @@ result<size_t> partition_log::compact(int64_t now_ms) {
   std::unordered_map<std::string, int64_t> latest;
   std::vector<uint8_t> scratch;
   for (const auto& s : cands) {
-    auto ec = for_each_stored_batch(*s->log_file(), s->size(), [&](const rec::batch_view& b) -> std::error_code {
+    auto lf = s->log_file();
+    if (!lf) {
+      spdlog::error("[{}] compaction: cannot open segment {}: {}", name_, s->base_offset(), lf.error().message());
+      return lf.error();
+    }
+    auto ec = for_each_stored_batch(**lf, s->size(), [&](const rec::batch_view& b) -> std::error_code {
       if (b.is_control()) return {};
       return rec::for_each_record(b, scratch, rec::default_max_decompressed, [&](const rec::record_view& r) {
         if (r.key) latest[key_string(*r.key)] = b.base_offset() + r.offset_delta;
@@ -122,7 +127,7 @@ result<size_t> partition_log::compact(int64_t now_ms) {
   uint64_t bytes_before = 0, bytes_after = 0;
   for (auto& group : groups) {
     const int64_t base = group.front()->base_offset();
-    auto created = segment::create(dir_, base, now_ms, ".cleaned");
+    auto created = segment::create(dir_, base, now_ms, ".cleaned", files_);
     if (!created) return created.error();
     segment_set::ptr out(std::move(*created));
     std::error_code werr;
@@ -137,7 +142,12 @@ result<size_t> partition_log::compact(int64_t now_ms) {
     };
     for (const auto& s : group) {
       bytes_before += s->size();
-      auto ec = for_each_stored_batch(*s->log_file(), s->size(), [&](const rec::batch_view& b) -> std::error_code {
+      auto lf = s->log_file();
+      if (!lf) {
+        werr = lf.error();
+        break;
+      }
+      auto ec = for_each_stored_batch(**lf, s->size(), [&](const rec::batch_view& b) -> std::error_code {
         if (b.is_control() || b.is_transactional()) return write_batch(b.data());
         // Decide per record.
         int32_t kept = 0, total_records = 0;
@@ -239,6 +249,7 @@ result<size_t> partition_log::compact(int64_t now_ms) {
       }
       segments_.add(out);
     }
+    out->set_pinned(false);  // fsynced, and never the active segment
     const auto dsync = fsync_dir(dir_);
     if (dsync) spdlog::warn("[{}] fsync of directory failed: {}", name_, dsync.message());
     for (auto& s : doomed) s->remove_files();

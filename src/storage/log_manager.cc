@@ -43,7 +43,8 @@ log_manager::log_manager(std::vector<fs::path> dirs, log_config defaults, manage
       defaults_(defaults),
       opts_(std::move(opts)),
       clock_(opts_.clock ? opts_.clock : std::function<int64_t()>(system_now_ms)),
-      scheduler_(std::make_shared<flush_scheduler>(opts_.flusher_threads)) {
+      scheduler_(std::make_shared<flush_scheduler>(opts_.flusher_threads)),
+      files_(std::make_shared<file_cache>(opts_.max_open_segment_files)) {
   deleter_ = std::thread([this] { deleter_loop(); });
 }
 
@@ -99,7 +100,7 @@ std::error_code log_manager::load_all() {
   auto worker = [&] {
     for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
       log_config c = opts_.config_for ? opts_.config_for(jobs[i].tp.topic) : defaults_;
-      results[i] = partition_log::open(jobs[i].dir, c, open_options{scheduler_, clock_});
+      results[i] = partition_log::open(jobs[i].dir, c, open_options{scheduler_, clock_, files_});
     }
   };
   std::vector<std::thread> pool;
@@ -152,7 +153,7 @@ result<std::shared_ptr<partition_log>> log_manager::get_or_create(const std::str
       if (d.parent_path() == dirs_[i]) ++counts[i];
   size_t best = static_cast<size_t>(std::min_element(counts.begin(), counts.end()) - counts.begin());
   fs::path dir = dirs_[best] / fmt::format("{}-{}", topic, partition);
-  auto log = partition_log::open(dir, config, open_options{scheduler_, clock_});
+  auto log = partition_log::open(dir, config, open_options{scheduler_, clock_, files_});
   if (!log) return log.error();
   if (auto ec = fsync_dir(dirs_[best])) return ec;
   std::shared_ptr<partition_log> p(std::move(*log));

@@ -111,6 +111,7 @@ partition_log::partition_log(fs::path dir, std::string topic, int32_t partition,
       name_(topic_ + "-" + std::to_string(partition_)),
       clock_(opts.clock ? std::move(opts.clock) : std::function<int64_t()>(system_now_ms)),
       scheduler_(opts.scheduler ? std::move(opts.scheduler) : flush_scheduler::default_instance()),
+      files_(opts.files ? std::move(opts.files) : file_cache::default_instance()),
       config_(c) {}
 
 result<std::unique_ptr<partition_log>> partition_log::open(const fs::path& dir_in, const log_config& config,
@@ -286,7 +287,7 @@ std::error_code partition_log::recover() {
   bool truncated = false;
   std::vector<segment_set::ptr> to_sync;
   for (size_t i = 0; i < bases.size(); ++i) {
-    auto opened = segment::open(dir_, bases[i], tnow);
+    auto opened = segment::open(dir_, bases[i], tnow, files_);
     if (!opened) return opened.error();
     segment_set::ptr s(std::move(*opened));
     const bool last = i + 1 == bases.size();
@@ -339,7 +340,9 @@ std::error_code partition_log::recover() {
       }
       spdlog::warn("[{}] segment {}: truncating torn/invalid tail at position {} of {} (offset {}): {}", name_,
                    s->base_offset(), out.valid_bytes, file_size, expected, out.bad.message());
-      if (auto ec = s->log_file()->truncate(out.valid_bytes)) return ec;
+      auto lf = s->log_file();
+      if (!lf) return lf.error();
+      if (auto ec = (*lf)->truncate(out.valid_bytes)) return ec;
       truncated = true;
       to_sync.push_back(s);
       const bool keep = !(s->empty() && !segments_.empty() && s->base_offset() != out.next_offset);
@@ -362,11 +365,12 @@ std::error_code partition_log::recover() {
   }
   if (segments_.empty()) {
     int64_t start = std::max<int64_t>(ls->value_or(0), 0);
-    auto s = segment::create(dir_, start, tnow);
+    auto s = segment::create(dir_, start, tnow, {}, files_);
     if (!s) return s.error();
     segments_.add(segment_set::ptr(std::move(*s)));
     dir_dirty_ = true;
   }
+  segments_.active()->set_pinned(true);
   leo_ = segments_.active()->next_offset();
   if (leo_ < rpoint) {
     spdlog::critical("[{}] log ends at offset {} but the recovery point is {}: fsynced data is missing", name_, leo_,
@@ -496,12 +500,17 @@ result<append_result> partition_log::append_impl(std::span<const std::span<uint8
 std::error_code partition_log::roll_locked(int64_t now_ms) {
   auto active = segments_.active();
   if (active->empty() && active->base_offset() == leo_) return {};
-  auto s = segment::create(dir_, leo_, now_ms);
+  auto s = segment::create(dir_, leo_, now_ms, {}, files_);
   if (!s) {
     spdlog::error("[{}] cannot roll a new segment at {}: {}", name_, leo_, s.error().message());
     return s.error();
   }
   active->on_roll();
+  // Sealed: its descriptor may be closed by the cache from now on. Not even until its fsync: with many
+  // partitions rolling faster than the flusher syncs them that would defeat the bound, and fdatasync through a
+  // reopened descriptor flushes the same inode (Linux reports a writeback error to it unless another
+  // descriptor's fsync already consumed it, and nothing else fsyncs our segments).
+  active->set_pinned(false);
   unsynced_.push_back(active);
   segments_.add(segment_set::ptr(std::move(*s)));
   dir_dirty_ = true;
@@ -703,7 +712,13 @@ result<read_result> partition_log::read(int64_t offset, size_t max_bytes, int64_
       auto seg = seg_base < 0 ? segments_.floor(cur) : segments_.higher(seg_base);
       if (!seg && seg_base < 0) seg = segments_.empty() ? nullptr : segments_.first();
       if (!seg) break;
-      file = seg->log_file();
+      auto lf = seg->log_file();
+      if (!lf) {
+        spdlog::error("[{}] segment {}: cannot open the log file: {}", name_, seg->base_offset(), lf.error().message());
+        if (out.slices.empty()) return lf.error();
+        break;
+      }
+      file = std::move(*lf);
       end = seg->size();
       base = seg->base_offset();
       entry = seg->lookup_entry(cur);
@@ -781,7 +796,9 @@ std::optional<timestamp_offset> partition_log::lookup_timestamp(int64_t ts) cons
                                           : segments_.higher(seg_base);
       while (seg && (seg->max_timestamp() < ts || seg->next_offset() <= ls)) seg = segments_.higher(seg->base_offset());
       if (!seg) return std::nullopt;
-      file = seg->log_file();
+      auto lf = seg->log_file();
+      if (!lf) return std::nullopt;
+      file = std::move(*lf);
       end = seg->size();
       base = seg->base_offset();
       auto te = seg->tindex().last_below(ts);
@@ -825,7 +842,9 @@ std::pair<int64_t, int64_t> partition_log::max_timestamp_and_offset() const {
         best = s;
       }
     if (!best) return {-1, -1};
-    file = best->log_file();
+    auto lf = best->log_file();
+    if (!lf) return {max_ts, off};
+    file = std::move(*lf);
     end = best->size();
     auto e = best->lookup_entry(off);
     pos = e ? e->position : 0;
@@ -892,7 +911,9 @@ result<int64_t> partition_log::truncate_to(int64_t offset) {
       if (!pos) return pos.error();
       int64_t boundary = seg->next_offset();
       if (*pos < seg->size()) {
-        header_reader hr(*seg->log_file(), seg->size());
+        auto lf = seg->log_file();
+        if (!lf) return lf.error();
+        header_reader hr(**lf, seg->size());
         auto b = hr.at(*pos);
         if (!b || !*b) return make_error_code(errc::corrupt);
         boundary = (*b)->base_offset;
@@ -902,7 +923,7 @@ result<int64_t> partition_log::truncate_to(int64_t offset) {
     if (restart_at >= 0) {
       offset = restart_at;
       // Truncate fully and restart at `offset`.
-      auto fresh = segment::create(dir_, offset, now());
+      auto fresh = segment::create(dir_, offset, now(), {}, files_);
       if (!fresh) return fresh.error();
       for (auto& s : segments_.all()) {
         if (s->base_offset() == offset) continue;  // the fresh segment reused (and emptied) that file
@@ -917,6 +938,7 @@ result<int64_t> partition_log::truncate_to(int64_t offset) {
       for (auto& s : segments_.all())
         if (s->base_offset() >= offset && s != segments_.first()) doomed.push_back(segments_.remove(s->base_offset()));
       auto seg = segments_.active();
+      seg->set_pinned(true);  // may be a sealed segment that becomes the active one again
       auto pos = seg->position_of(offset);
       if (!pos) return pos.error();
       if (auto ec = seg->truncate_to_position(*pos, config_.index_interval_bytes)) {

@@ -75,12 +75,16 @@ std::filesystem::path segment::timeindex_path() const {
 }
 
 result<std::unique_ptr<segment>> segment::create(const std::filesystem::path& dir, int64_t base_offset,
-                                                 int64_t now_ms, std::string_view suffix) {
-  auto f = segment_file::open(dir / segment_file_name(base_offset, ".log" + std::string(suffix)), true);
+                                                 int64_t now_ms, std::string_view suffix,
+                                                 std::shared_ptr<file_cache> files) {
+  auto path = dir / segment_file_name(base_offset, ".log" + std::string(suffix));
+  auto f = segment_file::open(path, true);
   if (!f) return f.error();
   if (auto ec = (*f)->truncate(0)) return ec;
-  std::unique_ptr<segment> s(new segment(dir, base_offset, std::move(*f), now_ms));
+  std::unique_ptr<segment> s(new segment(dir, base_offset, std::move(files), path, now_ms));
   s->suffix_ = std::string(suffix);
+  s->log_.set_pinned(true);
+  s->log_.install(std::move(*f));
   // Create (empty) index files so the on-disk layout is complete from the start.
   for (auto p : {s->index_path(), s->timeindex_path()}) {
     auto ix = segment_file::open(p, true);
@@ -98,13 +102,15 @@ result<std::unique_ptr<segment>> segment::create(const std::filesystem::path& di
 }
 
 result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir, int64_t base_offset,
-                                               int64_t now_ms) {
-  auto f = segment_file::open(dir / segment_file_name(base_offset, ".log"), false);
+                                               int64_t now_ms, std::shared_ptr<file_cache> files) {
+  auto path = dir / segment_file_name(base_offset, ".log");
+  auto f = segment_file::open(path, false);
   if (!f) return f.error();
   auto sz = (*f)->size();
   if (!sz) return sz.error();
-  std::unique_ptr<segment> s(new segment(dir, base_offset, std::move(*f), now_ms));
+  std::unique_ptr<segment> s(new segment(dir, base_offset, std::move(files), path, now_ms));
   s->size_ = *sz;
+  s->log_.install(std::move(*f));
   return s;
 }
 
@@ -144,9 +150,12 @@ void segment::record_batch(const batch_info& b, uint64_t position, uint32_t inde
 std::error_code segment::append(const struct iovec* iov, size_t iovcnt, std::span<const batch_info> batches,
                                 uint32_t index_interval_bytes, bool* unrecoverable) {
   uint64_t start = size_;
-  if (auto ec = log_->pwritev_full(start, iov, iovcnt)) {
+  auto file = log_.get();
+  if (!file) return file.error();
+  const auto& log = *file;
+  if (auto ec = log->pwritev_full(start, iov, iovcnt)) {
     // Roll back a partial write so the file ends at a batch boundary again.
-    if (auto tec = log_->truncate(start)) {
+    if (auto tec = log->truncate(start)) {
       spdlog::critical("storage: {}: cannot truncate back after failed write: {}", log_path().string(),
                        tec.message());
       *unrecoverable = true;
@@ -183,7 +192,13 @@ segment::scan_outcome segment::recover(uint32_t index_interval_bytes, int64_t mi
   reset_state();
   scan_outcome out;
   out.next_offset = base_;
-  auto fsz = log_->size();
+  auto file = log_.get();
+  if (!file) {
+    out.bad = file.error();
+    return out;
+  }
+  const auto& log = *file;
+  auto fsz = log->size();
   if (!fsz) {
     out.bad = fsz.error();
     return out;
@@ -197,7 +212,7 @@ segment::scan_outcome segment::recover(uint32_t index_interval_bytes, int64_t mi
     if (file_size - p < n) return static_cast<const uint8_t*>(nullptr);
     size_t want = static_cast<size_t>(std::min<uint64_t>(std::max<size_t>(n, 1u << 20), file_size - p));
     if (buf.size() < want) buf.resize(want);
-    auto got = log_->pread_full(p, std::span<uint8_t>(buf.data(), want));
+    auto got = log->pread_full(p, std::span<uint8_t>(buf.data(), want));
     if (!got) return got.error();
     wpos = p;
     wlen = *got;
@@ -239,7 +254,10 @@ segment::scan_outcome segment::recover(uint32_t index_interval_bytes, int64_t mi
 
 std::error_code segment::load(int64_t next_segment_base, uint32_t index_interval_bytes) {
   reset_state();
-  auto fsz = log_->size();
+  auto file = log_.get();
+  if (!file) return file.error();
+  const auto& log = *file;
+  auto fsz = log->size();
   if (!fsz) return fsz.error();
   size_ = *fsz;
   int64_t max_rel = next_segment_base > base_ ? next_segment_base - base_ - 1 : std::numeric_limits<int32_t>::max();
@@ -256,7 +274,7 @@ std::error_code segment::load(int64_t next_segment_base, uint32_t index_interval
     indexes_dirty_ = false;
     return {};
   }
-  header_reader hr(*log_, size_);
+  header_reader hr(*log, size_);
   auto first = hr.at(0);
   if (!first || !*first || (*first)->base_offset < base_) return make_error_code(errc::corrupt);
   uint64_t pos = 0;
@@ -306,8 +324,10 @@ std::error_code segment::load(int64_t next_segment_base, uint32_t index_interval
 
 std::error_code segment::rebuild_from_headers(uint32_t index_interval_bytes) {
   uint64_t end = size_;
+  auto file = log_.get();
+  if (!file) return file.error();
   reset_state();
-  header_reader hr(*log_, end);
+  header_reader hr(**file, end);
   uint64_t pos = 0;
   while (pos < end) {
     auto b = hr.at(pos);
@@ -321,7 +341,9 @@ std::error_code segment::rebuild_from_headers(uint32_t index_interval_bytes) {
 }
 
 std::error_code segment::truncate_to_position(uint64_t pos, uint32_t index_interval_bytes) {
-  if (auto ec = log_->truncate(pos)) return ec;
+  auto file = log_.get();
+  if (!file) return file.error();
+  if (auto ec = (*file)->truncate(pos)) return ec;
   size_ = pos;
   if (auto ec = rebuild_from_headers(index_interval_bytes)) return ec;
   indexes_dirty_ = true;
@@ -330,7 +352,9 @@ std::error_code segment::truncate_to_position(uint64_t pos, uint32_t index_inter
 
 result<uint64_t> segment::position_of(int64_t offset) const {
   uint64_t pos = lookup_position(offset);
-  header_reader hr(*log_, size_);
+  auto file = log_.get();
+  if (!file) return file.error();
+  header_reader hr(**file, size_);
   while (pos < size_) {
     auto b = hr.at(pos);
     if (!b) return b.error();
@@ -368,7 +392,7 @@ std::error_code segment::sync_all() {
       indexes_written = false;
     }
   }
-  if (auto ec = log_->datasync()) return ec;
+  if (auto ec = sync_log()) return ec;
   if (!indexes_written) return {};
   for (auto p : {index_path(), timeindex_path()}) {
     auto f = segment_file::open(p, false);
@@ -376,6 +400,12 @@ std::error_code segment::sync_all() {
     if (auto ec = (*f)->datasync()) return ec;
   }
   return {};
+}
+
+std::error_code segment::sync_log() const {
+  auto file = log_.get();
+  if (!file) return file.error();
+  return (*file)->datasync();
 }
 
 void segment::remove_files() {
@@ -390,7 +420,7 @@ std::error_code segment::rename_suffix(std::string_view to_suffix) {
     if (os().rename(from_p.c_str(), to_p.c_str()) != 0 && errno != ENOENT) return errno_to_error(errno);
   }
   suffix_ = to;
-  log_->set_path(log_path());
+  log_.set_path(log_path());
   return {};
 }
 

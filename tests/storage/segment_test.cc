@@ -52,7 +52,7 @@ TEST_F(seg, AppendTracksSizeNextOffsetMaxTimestampAndSparseIndex) {
   EXPECT_GT(s->index().size(), 3u);
   EXPECT_EQ(s->max_timestamp(), 1000 + 19 * 10 + 19 % 3);
   for (const auto& e : s->index().entries()) {
-    header_reader hr(*s->log_file(), s->size());
+    header_reader hr(**s->log_file(), s->size());
     auto b = hr.at(e.position);
     ASSERT_TRUE(b && *b);
     EXPECT_EQ((*b)->last_offset, 100 + e.relative_offset);
@@ -78,7 +78,7 @@ TEST_F(seg, RecoverRebuildsIdenticalIndexesFromTheLog) {
 TEST_F(seg, RecoverStopsAtTornTail) {
   auto s = make(0, 10);
   uint64_t full = s->size();
-  ASSERT_FALSE(s->log_file()->truncate(full - 7));
+  ASSERT_FALSE((*s->log_file())->truncate(full - 7));
   auto r = s->recover(200, 0, nullptr, false);
   EXPECT_TRUE(r.bad);
   EXPECT_EQ(r.valid_bytes, full - batches.back().size());
@@ -122,9 +122,9 @@ TEST_F(seg, HeaderReaderRejectsImplausibleHeaders) {
   auto data = read_file(s->log_path());
   data[16] = 1;  // magic
   write_file(s->log_path(), data);
-  header_reader hr(*s->log_file(), data.size());
+  header_reader hr(**s->log_file(), data.size());
   EXPECT_FALSE(hr.at(0));
-  header_reader past(*s->log_file(), data.size());
+  header_reader past(**s->log_file(), data.size());
   auto end = past.at(data.size());
   ASSERT_TRUE(end);
   EXPECT_FALSE(*end);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "samsa/base/result.h"
+#include "samsa/storage/file_cache.h"
 #include "samsa/storage/flush_scheduler.h"
 #include "samsa/storage/log_config.h"
 #include "samsa/storage/partition_log.h"
@@ -34,6 +35,10 @@ struct manager_options {
   size_t flusher_threads = 1;                  // threads running fsync rounds for all partitions
   int64_t flush_check_interval_ms = 1000;      // how often flush.ms is checked (log.flush.scheduler.interval.ms)
   int64_t retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
+  // Bound on the open segment .log descriptors of all partitions together (0 = unbounded). Sealed segments are
+  // opened on demand and closed least-recently-used-first above the bound; each partition's active segment stays
+  // open regardless (so the real count is at least the number of partitions). See file_cache.h.
+  size_t max_open_segment_files = 1024;
   // Per-topic configuration for logs found at start-up (default: the manager's defaults).
   std::function<log_config(const std::string& topic)> config_for;
   std::function<int64_t()> clock;              // wall clock in ms; default system_clock
@@ -62,6 +67,8 @@ class log_manager {
   std::vector<std::shared_ptr<partition_log>> logs() const;
   const log_config& defaults() const noexcept { return defaults_; }
   const std::vector<std::filesystem::path>& log_dirs() const noexcept { return dirs_; }
+  // The shared cache of open segment descriptors (stats, tests).
+  const std::shared_ptr<file_cache>& files() const noexcept { return files_; }
 
   // Background threads: flusher (flush.ms) and retention (+ compaction for compacted topics).
   void start();
@@ -86,6 +93,7 @@ class log_manager {
   manager_options opts_;
   std::function<int64_t()> clock_;
   std::shared_ptr<flush_scheduler> scheduler_;
+  std::shared_ptr<file_cache> files_;
 
   mutable std::mutex mu_;
   std::map<topic_partition, std::shared_ptr<partition_log>> logs_;

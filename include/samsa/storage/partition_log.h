@@ -27,6 +27,7 @@
 #include "samsa/storage/checkpoint.h"
 #include "samsa/storage/errc.h"
 #include "samsa/storage/file.h"
+#include "samsa/storage/file_cache.h"
 #include "samsa/storage/flush_scheduler.h"
 #include "samsa/storage/log_config.h"
 #include "samsa/storage/segment_set.h"
@@ -63,6 +64,9 @@ struct timestamp_offset {
 struct open_options {
   std::shared_ptr<flush_scheduler> scheduler;  // default: flush_scheduler::default_instance()
   std::function<int64_t()> clock;              // wall clock in ms (tests inject one); default: system_clock
+  // Bounded cache of open .log descriptors shared with other logs (log_manager passes its own); default:
+  // file_cache::default_instance() (unbounded). The active segment's descriptor is always kept open.
+  std::shared_ptr<file_cache> files;
 };
 
 class partition_log {
@@ -172,6 +176,7 @@ class partition_log {
   const std::string name_;
   std::function<int64_t()> clock_;
   std::shared_ptr<flush_scheduler> scheduler_;
+  std::shared_ptr<file_cache> files_;
 
   mutable std::shared_mutex mu_;  // segments, offsets, indexes, epochs, config
   log_config config_;

@@ -1,5 +1,8 @@
 #pragma once
 // One log segment: `<base>.log` (batches exactly as appended), `<base>.index`, `<base>.timeindex`.
+// The indexes live in memory (their files are opened only to be rewritten or synced); the .log descriptor is a
+// cached_file of a file_cache: opened on demand, possibly closed again by the cache unless the segment is pinned
+// (see file_cache.h).
 // Not thread-safe: partition_log serializes mutation under its lock; the .log file itself is read concurrently
 // by position (pread/sendfile) up to a size snapshot taken under that lock.
 #include <sys/uio.h>
@@ -15,6 +18,7 @@
 #include "samsa/base/result.h"
 #include "samsa/storage/checkpoint.h"
 #include "samsa/storage/file.h"
+#include "samsa/storage/file_cache.h"
 #include "samsa/storage/index.h"
 #include "samsa/storage/log_config.h"
 
@@ -52,12 +56,14 @@ class header_reader {
 
 class segment {
  public:
-  // `suffix` is appended to every file name (".cleaned" for compaction output).
+  // `suffix` is appended to every file name (".cleaned" for compaction output). The new segment is pinned.
+  // `files`: the descriptor cache (nullptr: file_cache::default_instance(), unbounded).
   static result<std::unique_ptr<segment>> create(const std::filesystem::path& dir, int64_t base_offset,
-                                                 int64_t now_ms, std::string_view suffix = {});
-  // Opens an existing .log (its indexes are loaded or rebuilt separately).
+                                                 int64_t now_ms, std::string_view suffix = {},
+                                                 std::shared_ptr<file_cache> files = nullptr);
+  // Opens an existing .log (its indexes are loaded or rebuilt separately). The segment is not pinned.
   static result<std::unique_ptr<segment>> open(const std::filesystem::path& dir, int64_t base_offset,
-                                               int64_t now_ms);
+                                               int64_t now_ms, std::shared_ptr<file_cache> files = nullptr);
 
   int64_t base_offset() const noexcept { return base_; }
   uint64_t size() const noexcept { return size_; }
@@ -66,7 +72,14 @@ class segment {
   int64_t max_timestamp() const noexcept { return max_ts_; }
   int64_t offset_of_max_timestamp() const noexcept { return offset_of_max_ts_; }
   int64_t created_ms() const noexcept { return created_ms_; }
-  const std::shared_ptr<segment_file>& log_file() const noexcept { return log_; }
+  // The .log file, opened if the descriptor cache closed it (fails with io_error, e.g. EMFILE). Hold the
+  // returned pointer while using the descriptor.
+  result<std::shared_ptr<segment_file>> log_file() const { return log_.get(); }
+  // Pinned: the .log descriptor stays open (the active segment, compaction output until swapped in).
+  void set_pinned(bool pinned) { log_.set_pinned(pinned); }
+  bool pinned() const { return log_.pinned(); }
+  // Whether the .log descriptor is currently open (tests).
+  bool file_open() const { return log_.is_open(); }
   const offset_index& index() const noexcept { return oindex_; }
   const time_index& tindex() const noexcept { return tindex_; }
   std::filesystem::path log_path() const;
@@ -112,7 +125,7 @@ class segment {
   // --- durability ---
   // Rewrites both index files from memory (used when the segment becomes inactive, on close, after rebuild).
   std::error_code write_indexes();
-  std::error_code sync_log() const { return log_->datasync(); }
+  std::error_code sync_log() const;
   // Writes the index files if dirty and fdatasyncs .log, .index and .timeindex.
   std::error_code sync_all();
   // Unlinks the three files (open descriptors stay valid for readers).
@@ -123,8 +136,10 @@ class segment {
   const std::string& suffix() const noexcept { return suffix_; }
 
  private:
-  segment(std::filesystem::path dir, int64_t base, std::shared_ptr<segment_file> log, int64_t now_ms)
-      : dir_(std::move(dir)), base_(base), next_offset_(base), created_ms_(now_ms), log_(std::move(log)) {}
+  segment(std::filesystem::path dir, int64_t base, std::shared_ptr<file_cache> files, std::filesystem::path log_path,
+          int64_t now_ms)
+      : dir_(std::move(dir)), base_(base), next_offset_(base), created_ms_(now_ms),
+        log_(std::move(files), std::move(log_path)) {}
   void reset_state();
   void record_batch(const batch_info& b, uint64_t position, uint32_t index_interval_bytes);
   // Rebuilds state from headers (no CRC) over [0, size_).
@@ -140,7 +155,7 @@ class segment {
   int64_t created_ms_;
   bool created_from_batch_ = false;
   uint64_t bytes_since_index_ = 0;
-  std::shared_ptr<segment_file> log_;
+  cached_file log_;
   offset_index oindex_;
   time_index tindex_;
   bool indexes_dirty_ = true;
