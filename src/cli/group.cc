@@ -185,7 +185,7 @@ void add_describe(CLI::App& group, Context& ctx) {
       nlohmann::json j = {{"group", name}, {"state", gi.state}, {"members", gi.members},
                           {"coordinator", gi.coordinator.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::stoi(gi.coordinator))},
                           {"partitions", jp}, {"total_lag", total}};
-      if (ctx.format() == Format::kJson) {
+      if (ctx.structured()) {
         emit(ctx, t, j);
       } else {
         std::cout << "GROUP:        " << name << '\n'
@@ -344,7 +344,7 @@ void add_seek(CLI::App& group, Context& ctx) {
         }
       }
       nlohmann::json j = {{"group", name}, {"topic", topic}, {"executed", execute}, {"partitions", jp}};
-      if (ctx.format() == Format::kJson) {
+      if (ctx.structured()) {
         emit(ctx, tb, j);
       } else {
         std::cout << tb.render();

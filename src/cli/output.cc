@@ -33,3 +33,79 @@ std::string dump_json(const nlohmann::json& j, int indent) {
 }
 
 }  // namespace samsa::cli
+
+namespace samsa::cli {
+namespace {
+
+bool plain_safe(const std::string& s) {
+  if (s.empty()) return false;
+  static const char* const reserved[] = {"null", "Null", "NULL", "~", "true", "True", "TRUE", "false", "False",
+                                         "FALSE", "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON",
+                                         "off", "Off", "OFF", "y", "Y", "n", "N", ".inf", ".nan", "-"};
+  for (const char* r : reserved)
+    if (s == r) return false;
+  unsigned char first = static_cast<unsigned char>(s[0]);
+  if (!(std::isalpha(first) || first == '_' || first == '/' || first == '.')) return false;
+  for (unsigned char c : s)
+    if (!(std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == '/')) return false;
+  return true;
+}
+
+std::string scalar(const nlohmann::json& j) {
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    return plain_safe(s) ? s : dump_json(j, -1);
+  }
+  return dump_json(j, -1);  // null, true/false, numbers: JSON spelling is YAML's
+}
+
+bool is_empty_container(const nlohmann::json& j) { return (j.is_object() || j.is_array()) && j.empty(); }
+
+void emit_yaml(std::string& out, const nlohmann::json& j, int indent);
+
+// Writes the value of a mapping entry or sequence item whose "key: " / "- " prefix is already on the line.
+void emit_child(std::string& out, const nlohmann::json& v, int indent) {
+  if (is_empty_container(v)) {
+    out += v.is_object() ? " {}\n" : " []\n";
+  } else if (v.is_object() || v.is_array()) {
+    out += '\n';
+    emit_yaml(out, v, indent + 2);
+  } else {
+    out += ' ' + scalar(v) + '\n';
+  }
+}
+
+void emit_yaml(std::string& out, const nlohmann::json& j, int indent) {
+  const std::string pad(static_cast<size_t>(indent), ' ');
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      out += pad + scalar(nlohmann::json(it.key())) + ':';
+      emit_child(out, it.value(), indent);
+    }
+  } else if (j.is_array()) {
+    for (const auto& v : j) {
+      if (v.is_object() && !v.empty()) {
+        // "- k: v" with the remaining keys aligned under the first
+        std::string sub;
+        emit_yaml(sub, v, indent + 2);
+        out += pad + "- " + sub.substr(static_cast<size_t>(indent) + 2);
+      } else {
+        out += pad + '-';
+        emit_child(out, v, indent);
+      }
+    }
+  } else {
+    out += pad + scalar(j) + '\n';
+  }
+}
+
+}  // namespace
+
+std::string dump_yaml(const nlohmann::json& j) {
+  if (is_empty_container(j)) return j.is_object() ? "{}\n" : "[]\n";
+  std::string out;
+  emit_yaml(out, j, 0);
+  return out;
+}
+
+}  // namespace samsa::cli

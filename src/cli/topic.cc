@@ -1,9 +1,12 @@
-// samsactl topic: create, list, describe, delete, alter-config, add-partitions, produce, consume.
+// samsactl topic: create, list, describe, delete, alter-config, add-partitions, trim, produce, consume.
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -239,7 +242,7 @@ void add_describe(CLI::App& topic, Context& ctx) {
       int rf = parts.empty() ? 0 : parts[0]->replica_cnt;
       nlohmann::json j = {{"name", name}, {"partition_count", static_cast<int>(parts.size())}, {"replication_factor", rf},
                           {"partitions", jp}, {"configs", jc}};
-      if (ctx.format() == Format::kJson) {
+      if (ctx.structured()) {
         emit(ctx, pt, j);
       } else {
         std::cout << "NAME:                " << name << '\n'
@@ -417,6 +420,117 @@ void add_add_partitions(CLI::App& topic, Context& ctx) {
   });
 }
 
+// ---- trim ---------------------------------------------------------------------------------------------------
+
+void add_trim(CLI::App& topic, Context& ctx) {
+  auto* cmd = add_verb(topic, ctx, "trim", "Delete the records before an offset (DeleteRecords): raise the log start offset");
+  cmd->alias("delete-records");
+  static std::string name, offset_s;
+  static std::vector<int32_t> only;
+  static bool dry_run = false;
+  cmd->add_option("name", name, "Topic name")->required();
+  cmd->add_option("-o,--offset", offset_s, "New log start offset: N, or end (the high watermark: delete everything)")->required();
+  cmd->add_option("-p,--partition", only, "Only these partitions (repeatable; default: all)")->allow_extra_args(false);
+  cmd->add_flag("--dry-run", dry_run, "Show what would be deleted; delete nothing");
+  cmd->callback([&ctx] {
+    ctx.action = [&ctx] {
+      bool to_end = offset_s == "end" || offset_s == "hw" || offset_s == "high-watermark";
+      int64_t target = -1;
+      if (!to_end) {
+        size_t used = 0;
+        try {
+          target = std::stoll(offset_s, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used != offset_s.size() || offset_s.empty() || target < 0)
+          throw CliError(kUsage, "", "invalid -o/--offset '" + offset_s + "': use a non-negative offset or end");
+      }
+      Handle h = connect_admin(ctx.conn);
+      Metadata md = fetch_metadata(h.get(), ctx.conn, true);
+      const auto& t = find_topic(*md, name);
+      std::vector<int32_t> parts;
+      for (int i = 0; i < t.partition_cnt; ++i) parts.push_back(t.partitions[i].id);
+      std::sort(parts.begin(), parts.end());
+      if (!only.empty()) {
+        for (auto p : only)
+          if (std::find(parts.begin(), parts.end(), p) == parts.end())
+            throw CliError(kNotFound, "UNKNOWN_TOPIC_OR_PART",
+                           "topic '" + name + "' has no partition " + std::to_string(p) + " (it has " +
+                               std::to_string(parts.size()) + ")");
+        parts = only;
+        std::sort(parts.begin(), parts.end());
+        parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
+      }
+      struct Row {
+        int32_t partition;
+        int64_t lo, hi, target, result = -1;
+        std::string error;
+      };
+      std::vector<Row> rows;
+      for (auto p : parts) {
+        int64_t lo = -1, hi = -1;
+        if (auto err = rd_kafka_query_watermark_offsets(h.get(), name.c_str(), p, &lo, &hi, ctx.conn.timeout_ms))
+          fail(err, "reading the offsets of " + name + "/" + std::to_string(p));
+        int64_t want = to_end ? hi : target;
+        if (want > hi)
+          throw CliError(kError, "OFFSET_OUT_OF_RANGE",
+                         "offset " + std::to_string(want) + " is beyond the high watermark " + std::to_string(hi) +
+                             " of " + name + "/" + std::to_string(p) + " (OFFSET_OUT_OF_RANGE); use -o end to delete everything");
+        rows.push_back({p, lo, hi, want, std::max(lo, want), ""});
+      }
+      if (!dry_run) {
+        PartitionList pl(rd_kafka_topic_partition_list_new(static_cast<int>(rows.size())));
+        for (const auto& r : rows) rd_kafka_topic_partition_list_add(pl.get(), name.c_str(), r.partition)->offset = r.target;
+        rd_kafka_DeleteRecords_t* dr = rd_kafka_DeleteRecords_new(pl.get());
+        Event ev = [&] {
+          try {
+            return admin_call(h.get(), ctx.conn, false, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+              rd_kafka_DeleteRecords(rk, &dr, 1, o, q);
+            });
+          } catch (...) {
+            rd_kafka_DeleteRecords_destroy(dr);
+            throw;
+          }
+        }();
+        rd_kafka_DeleteRecords_destroy(dr);
+        const rd_kafka_topic_partition_list_t* res =
+            rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(ev.get()));
+        for (int i = 0; res && i < res->cnt; ++i)
+          for (auto& r : rows)
+            if (r.partition == res->elems[i].partition) {
+              if (res->elems[i].err) {
+                r.error = rd_kafka_err2name(res->elems[i].err);
+                r.result = r.lo;
+              } else {
+                r.result = res->elems[i].offset;
+              }
+            }
+      }
+      Table tb({"topic", "partition", dry_run ? "log-start-offset" : "old-log-start-offset",
+                dry_run ? "new-log-start-offset" : "log-start-offset", "high-watermark", "deleted"});
+      nlohmann::json jp = nlohmann::json::array();
+      std::string first_error;
+      for (const auto& r : rows) {
+        int64_t deleted = std::max<int64_t>(0, r.result - r.lo);
+        tb.add({name, std::to_string(r.partition), std::to_string(r.lo), std::to_string(r.result), std::to_string(r.hi),
+                r.error.empty() ? std::to_string(deleted) : r.error});
+        jp.push_back({{"partition", r.partition}, {"previous_log_start_offset", r.lo}, {"log_start_offset", r.result},
+                      {"high_watermark", r.hi}, {"deleted_records", deleted},
+                      {"error", r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error)}});
+        if (!r.error.empty() && first_error.empty()) first_error = r.error + " on partition " + std::to_string(r.partition);
+      }
+      emit(ctx, tb, {{"topic", name}, {"dry_run", dry_run}, {"partitions", jp}});
+      if (dry_run && !ctx.structured()) std::cerr << "dry run: nothing deleted; drop --dry-run to apply\n";
+      if (!first_error.empty()) {
+        std::cerr << "samsactl: error: deleting records of topic '" << name << "': " << first_error << '\n';
+        return static_cast<int>(kError);
+      }
+      return 0;
+    };
+  });
+}
+
 // ---- produce ------------------------------------------------------------------------------------------------
 
 struct ProduceStats {
@@ -434,6 +548,37 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   }
 }
 
+// A one-line progress bar with rate on stderr, redrawn at most every 100 ms (only when stderr is a terminal).
+class Progress {
+ public:
+  Progress(bool enabled, uint64_t total_bytes) : enabled_(enabled), total_(total_bytes) {}
+  void update(uint64_t bytes, int64_t records, bool final = false) {
+    if (!enabled_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (!final && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    double frac = total_ ? std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total_)) : 1.0;
+    const int width = 30;
+    int filled = static_cast<int>(frac * width);
+    std::string bar(static_cast<size_t>(filled), '=');
+    if (filled < width) bar += '>' + std::string(static_cast<size_t>(width - filled - 1), ' ');
+    char line[200];
+    std::snprintf(line, sizeof line, "\r[%s] %3d%%  %.1f/%.1f MiB  %lld records  %.0f rec/s  %.1f MiB/s\033[K", bar.c_str(),
+                  static_cast<int>(frac * 100), static_cast<double>(bytes) / 1048576.0, static_cast<double>(total_) / 1048576.0,
+                  static_cast<long long>(records), secs > 0 ? static_cast<double>(records) / secs : 0.0,
+                  secs > 0 ? static_cast<double>(bytes) / 1048576.0 / secs : 0.0);
+    std::fputs(line, stderr);
+    if (final) std::fputs("\n", stderr);
+    std::fflush(stderr);
+  }
+
+ private:
+  bool enabled_;
+  uint64_t total_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_{};
+};
+
 void add_produce(CLI::App& topic, Context& ctx) {
   auto* cmd = add_verb(topic, ctx, "produce", "Produce one record per input line (stdin or --file)");
   static std::string name, file, key_sep, compression, acks;
@@ -447,6 +592,8 @@ void add_produce(CLI::App& topic, Context& ctx) {
   cmd->add_option("-z,--compression", compression, "none, gzip, snappy, lz4 or zstd")
       ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}));
   cmd->add_option("--acks", acks, "0, 1 or all (-1)")->check(CLI::IsMember({"0", "1", "all", "-1"}));
+  static bool no_progress = false;
+  cmd->add_flag("--no-progress", no_progress, "No progress bar (it is shown only for --file with stderr on a terminal)");
   cmd->callback([&ctx] {
     ctx.action = [&ctx] {
       std::vector<std::pair<std::string, std::string>> hdrs;
@@ -476,9 +623,14 @@ void add_produce(CLI::App& topic, Context& ctx) {
       rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
       rd_kafka_conf_set_opaque(conf, &stats);
       Handle h = make_handle(ctx.conn, RD_KAFKA_PRODUCER, conf);
+      std::error_code size_err;
+      uint64_t file_size = file.empty() ? 0 : std::filesystem::file_size(file, size_err);
+      Progress progress(!file.empty() && !no_progress && isatty(STDERR_FILENO), size_err ? 0 : file_size);
+      uint64_t bytes_read = 0;
       std::string line;
       int64_t sent = 0;
       while (std::getline(*in, line)) {
+        bytes_read += line.size() + 1;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         std::string key, value = line;
         bool has_key = false;
@@ -514,13 +666,15 @@ void add_produce(CLI::App& topic, Context& ctx) {
         }
         ++sent;
         rd_kafka_poll(h.get(), 0);
+        progress.update(bytes_read, sent);
       }
       rd_kafka_resp_err_t ferr = rd_kafka_flush(h.get(), ctx.conn.timeout_ms + 1000);
       rd_kafka_poll(h.get(), 0);
+      progress.update(std::min<uint64_t>(bytes_read, file_size), stats.delivered, true);
       int64_t unacked = sent - stats.delivered - stats.failed;
       Table t({"topic", "records", "failed"});
       t.add({name, std::to_string(stats.delivered), std::to_string(stats.failed + unacked)});
-      if (ctx.format() == Format::kJson)
+      if (ctx.structured())
         emit(ctx, t, {{"topic", name}, {"records", stats.delivered}, {"failed", stats.failed + unacked}});
       else
         std::cerr << t.render();
@@ -601,10 +755,12 @@ void print_record(const Context& ctx, bool json, const std::string& fmt, const r
                         {"key", m->key ? nlohmann::json(field(m->key, m->key_len)) : nlohmann::json(nullptr)},
                         {"value", m->payload ? nlohmann::json(field(m->payload, m->len)) : nlohmann::json(nullptr)},
                         {"headers", jh}};
-    std::cout << dump_json(j, -1) << '\n';
+    if (ctx.format() == Format::kYaml)
+      std::cout << "---\n" << dump_yaml(j);
+    else
+      std::cout << dump_json(j, -1) << '\n';
     return;
   }
-  (void)ctx;
   std::string out;
   for (size_t i = 0; i < fmt.size(); ++i) {
     if (fmt[i] != '%' || i + 1 >= fmt.size()) {
@@ -649,7 +805,7 @@ void add_consume(CLI::App& topic, Context& ctx) {
   cmd->callback([&ctx] {
     ctx.action = [&ctx] {
       StartOffset so = parse_offset(offset.empty() ? "start" : offset);
-      bool json = fmt.empty() && (ctx.format() == Format::kJson || (ctx.format_name.empty() && !isatty(STDOUT_FILENO)));
+      bool json = fmt.empty() && (ctx.structured() || (ctx.format_name.empty() && !isatty(STDOUT_FILENO)));
       std::string f = fmt.empty() ? std::string("%v") : unescape(fmt);
       if (f.find('\n') == std::string::npos) f += '\n';
       Handle probe = connect_admin(ctx.conn);
@@ -763,6 +919,7 @@ void register_topic(CLI::App& app, Context& ctx) {
   add_delete(*topic, ctx);
   add_alter_config(*topic, ctx);
   add_add_partitions(*topic, ctx);
+  add_trim(*topic, ctx);
   add_produce(*topic, ctx);
   add_consume(*topic, ctx);
 }

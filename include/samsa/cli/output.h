@@ -16,9 +16,10 @@ enum ExitCode : int {
   kUsage = 2,        // bad command line
   kNotFound = 3,     // topic / group does not exist
   kUnreachable = 4,  // no broker answered within --timeout
+  kUnhealthy = 5,    // `cluster health` found a problem
 };
 
-enum class Format { kTable, kJson };
+enum class Format { kTable, kJson, kYaml };
 
 // A failure carrying its exit code and, when there is one, the Kafka error name (e.g. UNKNOWN_TOPIC_OR_PART).
 class CliError : public std::runtime_error {
@@ -48,5 +49,10 @@ class Table {
 
 // JSON text with invalid UTF-8 replaced rather than throwing (record payloads may be binary).
 std::string dump_json(const nlohmann::json& j, int indent = 2);
+
+// The same value as a YAML block document (no leading "---", ends with a newline). Strings that YAML would read
+// as something else (numbers, booleans, null, leading/trailing blanks, special characters) are double-quoted with
+// JSON escapes, which YAML's double-quoted style reads identically.
+std::string dump_yaml(const nlohmann::json& j);
 
 }  // namespace samsa::cli

@@ -1,0 +1,68 @@
+// A tiny blocking Kafka client on Samsa's own codec, for the requests librdkafka does not expose (DescribeQuorum).
+// One PLAINTEXT connection to the first bootstrap broker that answers; ApiVersions first, then request/response.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "client.h"
+#include "samsa/protocol/header.h"
+
+namespace samsa::cli {
+
+class WireClient {
+ public:
+  // Connects within the connection timeout (kUnreachable otherwise) and asks for the broker's ApiVersions.
+  explicit WireClient(const Connection& c);
+  ~WireClient();
+  WireClient(const WireClient&) = delete;
+  WireClient& operator=(const WireClient&) = delete;
+
+  const std::string& address() const { return address_; }
+  // The broker's [min, max] versions of an API, or nullopt when it does not advertise the key.
+  std::optional<std::pair<int16_t, int16_t>> versions(int16_t api_key) const;
+  // The highest version both sides speak, or nullopt.
+  template <typename Request>
+  std::optional<int16_t> pick_version() const {
+    auto v = versions(Request::api_key);
+    if (!v) return std::nullopt;
+    int16_t hi = std::min<int16_t>(v->second, Request::max_version);
+    int16_t lo = std::max<int16_t>(v->first, Request::min_version);
+    if (hi < lo) return std::nullopt;
+    return hi;
+  }
+
+  template <typename Response, typename Request>
+  Response call(const Request& req, int16_t version) {
+    protocol::request_header h;
+    h.api_key = Request::api_key;
+    h.api_version = version;
+    h.correlation_id = ++correlation_;
+    h.client_id = "samsactl";
+    std::vector<uint8_t> body = roundtrip(protocol::encode_request_frame(h, req), Request::api_key, version);
+    auto r = protocol::decode_message<Response>(body, version);
+    if (!r) throw CliError(kError, "", "cannot decode the " + std::string(Request::api_name) + " response from " + address_);
+    return std::move(*r);
+  }
+
+ private:
+  std::vector<uint8_t> roundtrip(const std::vector<uint8_t>& frame, int16_t api_key, int16_t version);
+  void send_all(const uint8_t* p, size_t n);
+  void recv_all(uint8_t* p, size_t n);
+
+  const Connection& conn_;
+  int fd_ = -1;
+  std::string address_;
+  int32_t correlation_ = 0;
+  std::map<int16_t, std::pair<int16_t, int16_t>> versions_;
+};
+
+// Kafka error code -> name (librdkafka's names, which are Kafka's).
+std::string kafka_error_name(int16_t code);
+
+}  // namespace samsa::cli
