@@ -8,9 +8,22 @@ namespace samsa::daemon {
 namespace {
 
 constexpr config_key kKeys[] = {
-    {"process.roles", "broker,controller", "Roles of this node. Only the combined single-node mode exists so far."},
+    {"process.roles", "broker,controller",
+     "Roles of this node: broker,controller (combined) or controller. A broker-only node is not supported yet."},
     {"node.id", "1", "This node's id, reported to clients in Metadata."},
-    {"listeners", "PLAINTEXT://127.0.0.1:9092", "Comma-separated NAME://host:port listeners to accept clients on."},
+    {"listeners", "PLAINTEXT://127.0.0.1:9092",
+     "Comma-separated NAME://host:port listeners. Those named in controller.listener.names carry the metadata quorum."},
+    {"controller.listener.names", "CONTROLLER", "Listener names used by the controller quorum (not served to clients)."},
+    {"controller.quorum.voters", "",
+     "The quorum's voters as id@host:port,... (their controller listeners). Empty: this node alone (single node)."},
+    {"controller.quorum.election.timeout.ms", "1000",
+     "A follower that hears nothing from the quorum leader this long starts an election (randomised up to 2x)."},
+    {"metadata.log.dir", "", "Directory of the metadata log (__cluster_metadata-0 inside it); empty: the first log dir."},
+    {"broker.heartbeat.interval.ms", "2000", "How often a broker heartbeats to the active controller."},
+    {"broker.session.timeout.ms", "9000",
+     "A broker without a heartbeat for this long is fenced and loses its partition leaderships."},
+    {"unclean.leader.election.enable", "false",
+     "Elect a leader outside the ISR when no in-sync replica is alive (may lose acknowledged data)."},
     {"advertised.listeners", "", "Addresses given to clients in Metadata; empty means the same as listeners."},
     {"log.dirs", "data", "Directory holding the partition logs (the first of a comma-separated list is used)."},
     {"log.dir", "data", "Used when log.dirs is not set."},
@@ -157,10 +170,64 @@ result<server::broker_config> build_broker_config(const properties& given, std::
     }
   };
   int_key("node.id", c.node_id);
-  if (!parse_endpoints(props["listeners"], c.listeners)) {
+  std::vector<server::endpoint> all_listeners;
+  if (!parse_endpoints(props["listeners"], all_listeners)) {
     error = "bad listeners '" + props["listeners"] + "' (expected NAME://host:port[,...])";
     return std::make_error_code(std::errc::invalid_argument);
   }
+  auto& q = c.quorum;
+  q.controller_listener_names.clear();
+  {
+    std::stringstream ns(props["controller.listener.names"]);
+    for (std::string n; std::getline(ns, n, ',');)
+      if (!trim(n).empty()) q.controller_listener_names.insert(trim(n));
+  }
+  c.listeners.clear();
+  for (auto& l : all_listeners)
+    (q.controller_listener_names.count(l.listener_name) ? c.controller_listeners : c.listeners).push_back(l);
+  {
+    const std::string roles = props["process.roles"];
+    std::stringstream rs(roles);
+    q.broker_role = q.controller_role = false;
+    for (std::string r; std::getline(rs, r, ',');) {
+      r = trim(r);
+      if (r == "broker") q.broker_role = true;
+      else if (r == "controller") q.controller_role = true;
+      else {
+        error = "process.roles: unknown role '" + r + "' (expected broker and/or controller)";
+        return std::make_error_code(std::errc::invalid_argument);
+      }
+    }
+    if (!q.controller_role) {
+      error = "process.roles=broker (a broker without a controller) is not supported yet: use broker,controller";
+      return std::make_error_code(std::errc::invalid_argument);
+    }
+  }
+  if (q.broker_role && c.listeners.empty()) {
+    error = "listeners has no client listener (every listener is named in controller.listener.names)";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  {
+    std::stringstream vs(props["controller.quorum.voters"]);
+    for (std::string v; std::getline(vs, v, ',');) {
+      v = trim(v);
+      if (v.empty()) continue;
+      const auto at = v.find('@');
+      int32_t id = -1;
+      std::vector<server::endpoint> ep;
+      if (at == std::string::npos || !parse_int(v.substr(0, at), id) || id < 0 ||
+          !parse_endpoints("CONTROLLER://" + v.substr(at + 1), ep) || ep.size() != 1) {
+        error = "bad controller.quorum.voters entry '" + v + "' (expected id@host:port)";
+        return std::make_error_code(std::errc::invalid_argument);
+      }
+      q.voters[id] = ep.front();
+    }
+  }
+  q.metadata_log_dir = props["metadata.log.dir"];
+  int_key("controller.quorum.election.timeout.ms", q.election_timeout_ms);
+  int_key("broker.heartbeat.interval.ms", q.broker_heartbeat_interval_ms);
+  int_key("broker.session.timeout.ms", q.broker_session_timeout_ms);
+  bool_key("unclean.leader.election.enable", q.unclean_leader_election_enable);
   if (!props["advertised.listeners"].empty() && !parse_endpoints(props["advertised.listeners"], c.advertised_listeners)) {
     error = "bad advertised.listeners '" + props["advertised.listeners"] + "'";
     return std::make_error_code(std::errc::invalid_argument);
@@ -221,6 +288,20 @@ result<server::broker_config> build_broker_config(const properties& given, std::
     return std::make_error_code(std::errc::invalid_argument);
   }
   if (!ok) return std::make_error_code(std::errc::invalid_argument);
+  if (!q.voters.empty() && !q.voters.count(c.node_id)) {
+    error = "controller.quorum.voters does not name this node (node.id=" + std::to_string(c.node_id) + ")";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  if (q.voters.size() > 1 && c.controller_listeners.empty()) {
+    error = "a multi-voter quorum needs a controller listener in listeners (e.g. CONTROLLER://host:port)";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  if (q.election_timeout_ms <= 0 || q.broker_heartbeat_interval_ms <= 0 ||
+      q.broker_session_timeout_ms <= q.broker_heartbeat_interval_ms) {
+    error = "controller.quorum.election.timeout.ms and broker.heartbeat.interval.ms must be positive, and "
+            "broker.session.timeout.ms larger than broker.heartbeat.interval.ms";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
   c.settings = props;
   for (const auto& [k, v] : given) c.explicitly_set.insert(k);
   if (c.queued_max_requests <= 0 || c.socket_request_max_bytes <= 0 || c.num_partitions <= 0) {

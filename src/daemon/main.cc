@@ -14,13 +14,17 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <fstream>
 #include <random>
 #include <sstream>
 
 #include "config_registry.h"
+#include "samsa/cluster/controller_node.h"
 #include "samsa/server/broker.h"
 #include "samsa/server/server.h"
+#include "samsa/storage/file.h"
 #include "samsa/storage/log_manager.h"
 
 namespace asio = boost::asio;
@@ -38,28 +42,38 @@ void raise_open_file_limit() {
   if (setrlimit(RLIMIT_NOFILE, &lim) == 0) spdlog::info("open-file limit raised from {} to {}", before, lim.rlim_cur);
 }
 
-// meta.properties in the first log dir holds the cluster id, generated once (base64url of 16 random bytes, as
-// Kafka formats its cluster ids), so clients see the same id across restarts.
-std::string load_or_create_cluster_id(const fs::path& dir, int32_t node_id) {
-  const fs::path meta = dir / "meta.properties";
-  std::ifstream in(meta);
-  if (in) {
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto props = samsa::daemon::parse_properties(ss.str());
-    if (props && props->count("cluster.id")) return props->at("cluster.id");
-  }
-  static constexpr char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+// meta.properties in the first log dir records the cluster this data belongs to (Kafka's format). The cluster id
+// itself is agreed through the metadata quorum (its bootstrap record); the file lets a node refuse to mix data of
+// two clusters, e.g. after its metadata log was lost.
+std::optional<std::string> read_cluster_id(const fs::path& dir) {
+  std::ifstream in(dir / "meta.properties");
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto props = samsa::daemon::parse_properties(ss.str());
+  if (!props || !props->count("cluster.id")) return std::nullopt;
+  return props->at("cluster.id");
+}
+
+std::error_code write_meta_properties(const fs::path& dir, const std::string& cluster_id, int32_t node_id) {
+  return samsa::storage::write_file_atomic(
+      dir / "meta.properties", "version=1\ncluster.id=" + cluster_id + "\nnode.id=" + std::to_string(node_id) + "\n");
+}
+
+std::optional<asio::ip::tcp::endpoint> resolve(asio::io_context& io, const samsa::server::endpoint& e) {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(e.host.empty() ? "0.0.0.0" : e.host, ec);
+  if (!ec) return asio::ip::tcp::endpoint(addr, e.port);
+  asio::ip::tcp::resolver resolver(io);
+  auto results = resolver.resolve(e.host, std::to_string(e.port), ec);
+  if (ec || results.empty()) return std::nullopt;
+  return results.begin()->endpoint();
+}
+
+samsa::cluster::uuid random_uuid() {
   std::random_device rd;
-  std::string id;
-  for (int i = 0; i < 22; ++i) id += b64[rd() % 64];
-  const fs::path tmp = dir / "meta.properties.tmp";
-  {
-    std::ofstream out(tmp);
-    out << "version=1\ncluster.id=" << id << "\nnode.id=" << node_id << "\n";
-  }
-  fs::rename(tmp, meta);
-  return id;
+  auto r64 = [&] { return (static_cast<uint64_t>(rd()) << 32) | rd(); };
+  return samsa::cluster::uuid{r64(), r64()};
 }
 
 }  // namespace
@@ -116,35 +130,138 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot create log dir {}: {}", config->log_dirs.front().string(), ec.message());
     return 1;
   }
-  const std::string cluster_id = load_or_create_cluster_id(config->log_dirs.front(), config->node_id);
+  const auto data_cluster_id = read_cluster_id(config->log_dirs.front());
+  const bool broker_role = config->quorum.broker_role;
 
-  samsa::storage::manager_options log_opts;
-  log_opts.retention_check_interval_ms = config->log_retention_check_interval_ms;
-  auto logs = samsa::storage::log_manager::open(config->log_dirs, config->log_defaults, log_opts);
-  if (!logs) {
-    spdlog::critical("cannot load logs from {}: {}", config->log_dirs.front().string(), logs.error().message());
-    return 1;
+  std::unique_ptr<samsa::storage::log_manager> logs;
+  if (broker_role) {
+    samsa::storage::manager_options log_opts;
+    log_opts.retention_check_interval_ms = config->log_retention_check_interval_ms;
+    auto opened = samsa::storage::log_manager::open(config->log_dirs, config->log_defaults, log_opts);
+    if (!opened) {
+      spdlog::critical("cannot load logs from {}: {}", config->log_dirs.front().string(), opened.error().message());
+      return 1;
+    }
+    logs = std::move(*opened);
+    logs->start();
   }
-  (*logs)->start();
 
   asio::io_context io(1);
-  samsa::server::broker broker(io.get_executor(), *config, cluster_id, **logs);
-  broker.load_topics();
-  broker.start_groups();
-  samsa::server::server srv(broker);
-  if (auto err = srv.start()) return 1;
-  spdlog::info("samsad node {} started (cluster {}, data in {})", config->node_id, cluster_id,
-               config->log_dirs.front().string());
+
+  // The metadata quorum: this node's voter (every node is a controller so far).
+  samsa::cluster::controller_node_options q;
+  q.node_id = config->node_id;
+  const auto& quorum = config->quorum;
+  for (const auto& [id, ep] : quorum.voters) {
+    auto resolved = resolve(io, ep);
+    if (!resolved) {
+      spdlog::critical("controller.quorum.voters: cannot resolve {}:{}", ep.host, ep.port);
+      return 2;
+    }
+    q.voters[id] = *resolved;
+  }
+  if (!config->controller_listeners.empty()) {
+    auto l = resolve(io, config->controller_listeners.front());
+    if (!l) {
+      spdlog::critical("cannot resolve the controller listener {}", config->controller_listeners.front().host);
+      return 2;
+    }
+    q.listen = *l;
+  } else {
+    q.listen = asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0);  // a lone voter needs no peers
+  }
+  if (q.voters.empty()) q.voters[config->node_id] = q.listen;
+  q.dir = (quorum.metadata_log_dir.empty() ? config->log_dirs.front() : quorum.metadata_log_dir) /
+          "__cluster_metadata";
+  q.election_timeout_ms = quorum.election_timeout_ms;
+  q.heartbeat_interval_ms = quorum.broker_heartbeat_interval_ms;
+  q.rules.broker_session_timeout_ms = quorum.broker_session_timeout_ms;
+  q.rules.default_num_partitions = config->num_partitions;
+  q.rules.default_replication_factor = config->default_replication_factor;
+  q.rules.delete_topic_enable = config->delete_topic_enable;
+  q.rules.unclean_leader_election_enable = quorum.unclean_leader_election_enable;
+  q.rules.seed = (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
+  auto controller = samsa::cluster::controller_node::open(io, q);
+  if (!controller) {
+    spdlog::critical("cannot open the metadata log in {}: {}", q.dir.string(), controller.error().message());
+    return 1;
+  }
+  auto& ctl = **controller;
+
+  std::unique_ptr<samsa::server::broker> broker;
+  std::unique_ptr<samsa::server::server> srv;
+  if (broker_role) {
+    broker = std::make_unique<samsa::server::broker>(io.get_executor(), *config, *logs, ctl);
+    broker->start_metadata();
+    srv = std::make_unique<samsa::server::server>(*broker);
+  }
+  ctl.start();
+  spdlog::info("node {}: metadata quorum of {} voter(s), controller listener {}:{}", config->node_id,
+               q.voters.size(), q.listen.address().to_string(), ctl.port());
+  if (broker_role) {
+    samsa::cluster::broker_registration_request reg;
+    reg.id = config->node_id;
+    reg.incarnation_id = random_uuid();
+    for (const auto& l : config->advertised_listeners.empty() ? config->listeners : config->advertised_listeners)
+      reg.endpoints.push_back({l.listener_name, l.host, l.port, 0});
+    if (!config->rack.empty()) reg.rack = config->rack;
+    ctl.run_broker_session(std::move(reg));
+  }
+
+  // Serve clients once the quorum has a cluster id and this broker is registered and unfenced (it has caught up
+  // with the metadata log, so its replicas exist).
+  int exit_code = 0;
+  asio::steady_timer startup(io);
+  std::function<void(const boost::system::error_code&)> check_ready = [&](const boost::system::error_code& ec) {
+    if (ec) return;
+    const auto& img = ctl.image();
+    const auto* self = img.broker(config->node_id);
+    const bool ready = !img.cluster_id().empty() && (!broker_role || (self != nullptr && !self->fenced));
+    if (!ready) {
+      startup.expires_after(std::chrono::milliseconds(50));
+      startup.async_wait(check_ready);
+      return;
+    }
+    if (data_cluster_id && *data_cluster_id != img.cluster_id()) {
+      spdlog::critical("{} belongs to cluster {} but the metadata quorum's cluster is {}: refusing to mix them",
+                       config->log_dirs.front().string(), *data_cluster_id, img.cluster_id());
+      exit_code = 1;
+      io.stop();
+      return;
+    }
+    if (!data_cluster_id) {
+      if (auto err = write_meta_properties(config->log_dirs.front(), img.cluster_id(), config->node_id))
+        spdlog::error("cannot write meta.properties: {}", err.message());
+    }
+    if (broker_role) {
+      broker->remove_stray_logs();
+      broker->start_groups();
+      if (auto err = srv->start()) {
+        exit_code = 1;
+        io.stop();
+        return;
+      }
+    }
+    spdlog::info("samsad node {} started (cluster {}, data in {})", config->node_id, img.cluster_id(),
+                 config->log_dirs.front().string());
+  };
+  spdlog::info("node {}: waiting for the metadata quorum", config->node_id);
+  startup.expires_after(std::chrono::milliseconds(0));
+  startup.async_wait(check_ready);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int sig) {
     spdlog::info("signal {}: shutting down", sig);
-    srv.stop();
+    if (srv) srv->stop();
+    ctl.stop();
     io.stop();
   });
   io.run();
-  broker.close();
-  if (auto err = (*logs)->close()) spdlog::error("closing the logs: {}", err.message());
+  ctl.stop();
+  if (broker) broker->close();
+  if (logs) {
+    if (auto err = logs->close()) spdlog::error("closing the logs: {}", err.message());
+  }
   spdlog::info("samsad stopped");
-  return 0;
+  return exit_code;
 }

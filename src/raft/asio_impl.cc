@@ -1,3 +1,2 @@
-// The Boost.Asio translation unit for executables that use samsa_raft_driver without samsa_server (whose
-// src/server/asio_impl.cc plays this role). Link exactly one of the two into an executable.
+// The one Boost.Asio translation unit of the tree (BOOST_ASIO_SEPARATE_COMPILATION), library samsa_asio.
 #include <boost/asio/impl/src.hpp>

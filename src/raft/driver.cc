@@ -21,6 +21,9 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr uint32_t max_frame = 64u << 20;  // a snapshot of the metadata image fits with room to spare
 constexpr size_t max_queued_frames = 4096;  // beyond this the peer is hopelessly behind: drop, raft will resend
+// First byte of an application frame: [0xA5][u64 sender id][payload]. Raft frames start with the codec's version
+// byte, which is small.
+constexpr uint8_t app_frame_marker = 0xA5;
 }  // namespace
 
 driver::driver(asio::io_context& io, driver_options opt, state_machine& sm, core c, std::unique_ptr<disk_log> log)
@@ -103,21 +106,33 @@ void driver::process_ready() {
       return;
     }
     for (const auto& m : rd.messages) enqueue(m);
+    if (rd.role) sm_.on_role_change(*rd.role);
     if (rd.restore_snapshot && rd.snapshot) sm_.restore(*rd.snapshot);
     for (const auto& e : rd.committed) sm_.apply(e);
     core_.advance(rd);
   }
 }
 
-void driver::enqueue(const message& m) {
-  auto it = peers_.find(m.to);
+void driver::enqueue(const message& m) { enqueue_frame(m.to, codec::encode(m)); }
+
+void driver::send_app(node_id to, std::string_view payload) {
+  if (stopped_) return;
+  std::string body(9, '\0');
+  body[0] = static_cast<char>(app_frame_marker);
+  be::store(reinterpret_cast<uint8_t*>(body.data() + 1), static_cast<uint64_t>(core_.id()));
+  body.append(payload);
+  enqueue_frame(to, body);
+}
+
+void driver::enqueue_frame(node_id to, std::string_view payload) {
+  auto it = peers_.find(to);
   if (it == peers_.end()) return;
   peer& p = it->second;
   if (p.frames.size() >= max_queued_frames) p.frames.pop_front();
-  std::string payload = codec::encode(m);
   std::string frame(4, '\0');
   be::store(reinterpret_cast<uint8_t*>(frame.data()), static_cast<uint32_t>(payload.size()));
-  p.frames.push_back(frame + payload);
+  frame.append(payload);
+  p.frames.push_back(std::move(frame));
   p.wake->cancel();
 }
 
@@ -160,6 +175,12 @@ asio::awaitable<void> driver::read_loop(std::shared_ptr<tcp::socket> s) {
     buf.resize(len);
     auto [ec2, n2] = co_await asio::async_read(*s, asio::buffer(buf), use_tuple);
     if (ec2 || stopped_) break;
+    if (!buf.empty() && static_cast<uint8_t>(buf[0]) == app_frame_marker) {
+      if (buf.size() < 9) break;
+      const auto from = be::load<uint64_t>(reinterpret_cast<const uint8_t*>(buf.data() + 1));
+      if (app_handler_) app_handler_(from, std::string_view(buf).substr(9));
+      continue;
+    }
     auto m = codec::decode_message(buf);
     if (!m) break;
     if (!core_.step(*m)) process_ready();  // misaddressed messages are ignored

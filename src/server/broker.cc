@@ -11,6 +11,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 
+#include "samsa/cluster/controller_node.h"
+#include "samsa/cluster/local_changes.h"
+#include "samsa/protocol/messages/all.h"
+#include "samsa/protocol/header.h"
 #include "samsa/records/record_batch.h"
 #include "samsa/server/kafka_error.h"
 #include "samsa/group/coordinator.h"
@@ -31,14 +35,27 @@ class offsets_backend_impl : public group::offsets_backend {
   explicit offsets_backend_impl(broker& b) : b_(b) {}
   std::vector<std::shared_ptr<storage::partition_log>> offsets_partitions() override {
     std::vector<std::shared_ptr<storage::partition_log>> out;
-    if (const topic* t = b_.find_topic(group::offsets_topic))
-      for (const auto& p : t->partitions) out.push_back(p->log);
+    // Only when every partition is here (the coordinator maps groups to partitions by index).
+    if (const topic* t = b_.find_topic(group::offsets_topic)) {
+      for (const auto& p : t->partitions) {
+        if (!p) return {};
+        out.push_back(p->log);
+      }
+    }
     return out;
   }
   bool create_offsets_topic(int32_t partitions) override {
-    // Compacted like Kafka's: only the latest commit per (group, topic, partition) key needs keeping.
-    return b_.create_topic(group::offsets_topic, partitions, false, {{"cleanup.policy", "compact"}}) ==
-           kafka_error::none;
+    // Asynchronous (through the controller): the coordinator answers COORDINATOR_NOT_AVAILABLE meanwhile and
+    // the broker starts it once the topic's partitions exist here. Compacted like Kafka's.
+    cluster::create_topic_request req;
+    req.name = group::offsets_topic;
+    req.num_partitions = partitions;
+    req.replication_factor = static_cast<int16_t>(b_.config().group.offsets_topic_replication_factor);
+    req.configs = {{"cleanup.policy", std::optional<std::string>("compact")},
+                   {"segment.bytes", std::optional<std::string>(
+                                         std::to_string(b_.config().group.offsets_topic_segment_bytes))}};
+    b_.request_topic_creation(std::move(req));
+    return false;
   }
   void post(std::function<void()> fn) override { boost::asio::post(b_.executor(), std::move(fn)); }
 
@@ -64,13 +81,9 @@ bool valid_topic_name(const std::string& name) noexcept {
   });
 }
 
-broker::broker(boost::asio::any_io_executor ex, broker_config config, std::string cluster_id,
-               storage::log_manager& logs)
-    : ex_(std::move(ex)),
-      config_(std::move(config)),
-      cluster_id_(std::move(cluster_id)),
-      logs_(logs),
-      configs_(config_.log_dirs.front() / "topic-configs") {
+broker::broker(boost::asio::any_io_executor ex, broker_config config, storage::log_manager& logs,
+               cluster::controller_node& controller)
+    : ex_(std::move(ex)), config_(std::move(config)), logs_(logs), controller_(controller) {
   groups_backend_ = std::make_unique<offsets_backend_impl>(*this);
   groups_ = std::make_unique<group::coordinator>(config_.group, *groups_backend_);
 }
@@ -114,47 +127,123 @@ void rebuild_producer_state(partition& p) {
 
 }  // namespace
 
-int64_t broker::allocate_producer_id() {
+boost::asio::awaitable<int64_t> broker::allocate_producer_id() {
   if (next_producer_id_ >= producer_id_block_end_) {
-    const fs::path file = config_.log_dirs.front() / "producer-id-block";
-    if (producer_id_block_end_ == 0) {
-      auto text = storage::read_small_file(file);
-      if (text) producer_id_block_end_ = std::strtoll(text->c_str(), nullptr, 10);
-      next_producer_id_ = producer_id_block_end_;
+    auto block = co_await controller_.allocate_producer_ids();
+    if (!block.error.ok() || block.count <= 0) {
+      spdlog::warn("no producer-id block from the controller: {}", block.error.message);
+      co_return -1;
     }
-    constexpr int64_t block = 1000;
-    if (auto ec = storage::write_file_atomic(file, std::to_string(next_producer_id_ + block) + "\n")) {
-      spdlog::error("cannot reserve producer ids in {}: {}", file.string(), ec.message());
-      return -1;
-    }
-    producer_id_block_end_ = next_producer_id_ + block;
+    // Another request may have fetched a block while we waited: the later block simply replaces it.
+    next_producer_id_ = block.first_producer_id;
+    producer_id_block_end_ = block.first_producer_id + block.count;
   }
-  return next_producer_id_++;
+  co_return next_producer_id_++;
 }
 
-void broker::load_topics() {
-  if (auto ec = configs_.load()) spdlog::error("cannot read topic configs: {}", ec.message());
-  std::map<std::string, std::map<int32_t, std::shared_ptr<partition>>> found;
+const std::string& broker::cluster_id() const noexcept { return controller_.image().cluster_id(); }
+const cluster::metadata_image& broker::image() const noexcept { return controller_.image(); }
+
+config_map broker::topic_configs(const std::string& name) const {
+  const auto* c = image().configs(cluster::resource_type::topic, name);
+  return c ? *c : config_map{};
+}
+
+void broker::start_metadata() {
+  controller_.on_image([this](const cluster::metadata_image& before, const cluster::metadata_image& after) {
+    on_metadata(before, after);
+  });
+  on_metadata(cluster::metadata_image{}, controller_.image());
+}
+
+void broker::remove_stray_logs() {
+  const auto& img = image();
   for (const auto& tp : logs_.list()) {
-    auto p = std::make_shared<partition>();
-    p->topic = tp.topic;
-    p->index = tp.partition;
-    p->log = logs_.get(tp.topic, tp.partition);
-    if (p->log) found[tp.topic][tp.partition] = p;
-  }
-  for (auto& [name, parts] : found) {
-    topic t{name, {}};
-    const auto& overrides = configs_.get(name);
-    t.max_message_bytes = effective_max_message_bytes(config_, overrides);
-    const auto log_cfg = effective_log_config(config_, overrides);
-    // Partitions are dense 0..n-1; a gap means a half-finished creation, so the topic ends before it.
-    for (int32_t i = 0; parts.count(i); ++i) {
-      if (!overrides.empty()) parts[i]->log->set_config(log_cfg);
-      rebuild_producer_state(*parts[i]);
-      t.partitions.push_back(parts[i]);
+    const auto* t = img.topic(tp.topic);
+    const cluster::partition_state* p = nullptr;
+    if (t != nullptr) {
+      auto it = t->partitions.find(tp.partition);
+      if (it != t->partitions.end()) p = &it->second;
     }
-    spdlog::info("loaded topic {} with {} partition(s)", name, t.partitions.size());
-    topics_[name] = std::move(t);
+    if (p != nullptr && std::find(p->replicas.begin(), p->replicas.end(), config_.node_id) != p->replicas.end()) {
+      continue;
+    }
+    spdlog::warn("[{}-{}] not assigned to this broker in the metadata log (deleted while it was down?): removing",
+                 tp.topic, tp.partition);
+    if (auto ec = logs_.remove(tp.topic, tp.partition))
+      spdlog::warn("[{}-{}] could not remove the log: {}", tp.topic, tp.partition, ec.message());
+  }
+}
+
+void broker::apply_topic_configs(const std::string& name, const config_map& overrides) {
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return;
+  const auto log_cfg = effective_log_config(config_, overrides);
+  for (auto& p : it->second.partitions)
+    if (p) p->log->set_config(log_cfg);
+  it->second.max_message_bytes = effective_max_message_bytes(config_, overrides);
+}
+
+void broker::on_metadata(const cluster::metadata_image& before, const cluster::metadata_image& after) {
+  const int32_t self = config_.node_id;
+  for (const auto& ch : cluster::local_changes(before, after, self)) {
+    using kind = cluster::local_replica_change::kind;
+    if (ch.what == kind::remove) {
+      auto it = topics_.find(ch.topic);
+      if (it != topics_.end() && static_cast<size_t>(ch.partition) < it->second.partitions.size()) {
+        it->second.partitions[static_cast<size_t>(ch.partition)].reset();
+      }
+      // The directory is renamed now and deleted by the log manager's background thread (off the hot path).
+      if (auto ec = logs_.remove(ch.topic, ch.partition)) {
+        spdlog::warn("[{}-{}] could not remove the log: {}", ch.topic, ch.partition, ec.message());
+      }
+      if (it != topics_.end() &&
+          std::none_of(it->second.partitions.begin(), it->second.partitions.end(), [](auto& p) { return !!p; })) {
+        topics_.erase(it);
+        spdlog::info("deleted topic {}", ch.topic);
+      }
+      continue;
+    }
+    topic& t = topics_[ch.topic];
+    t.name = ch.topic;
+    const auto* tp = after.topic(ch.topic);
+    const size_t count = tp ? tp->partitions.size() : 0;
+    if (t.partitions.size() < count) t.partitions.resize(count);
+    auto& slot = t.partitions[static_cast<size_t>(ch.partition)];
+    if (!slot) {
+      const config_map overrides = topic_configs(ch.topic);
+      auto log = logs_.get_or_create(ch.topic, ch.partition, effective_log_config(config_, overrides));
+      if (!log) {
+        spdlog::error("[{}-{}] cannot create the log: {}", ch.topic, ch.partition, log.error().message());
+        continue;
+      }
+      auto p = std::make_shared<partition>();
+      p->topic = ch.topic;
+      p->index = ch.partition;
+      p->log = std::move(*log);
+      rebuild_producer_state(*p);
+      slot = std::move(p);
+      t.max_message_bytes = effective_max_message_bytes(config_, overrides);
+    }
+    slot->is_leader = ch.what == kind::become_leader;
+    slot->leader_epoch = ch.state.leader_epoch;
+    spdlog::info("[{}-{}] {} at leader epoch {}", ch.topic, ch.partition,
+                 slot->is_leader ? "leader" : "follower", ch.state.leader_epoch);
+  }
+  // Topic configs: re-apply where the explicit set changed.
+  if (before.configs_identity() != after.configs_identity()) {
+    for (auto& [name, t] : topics_) {
+      const auto* a = after.configs(cluster::resource_type::topic, name);
+      const auto* b = before.configs(cluster::resource_type::topic, name);
+      if ((a == nullptr) != (b == nullptr) || (a && *a != *b)) apply_topic_configs(name, a ? *a : config_map{});
+    }
+  }
+  // __consumer_offsets appeared (all of it here): the group coordinator can load it.
+  if (!groups_started_) return;
+  if (const topic* t = find_topic(group::offsets_topic); t && !t->partitions.empty() &&
+      std::all_of(t->partitions.begin(), t->partitions.end(), [](auto& p) { return !!p; }) &&
+      !before.topic(group::offsets_topic)) {
+    groups_->start();
   }
 }
 
@@ -169,96 +258,93 @@ std::shared_ptr<partition> broker::find_partition(const std::string& topic_name,
   return t->partitions[static_cast<size_t>(index)];
 }
 
-int16_t broker::create_topic(const std::string& name, int32_t partitions, bool validate_only,
-                             const config_map& configs, std::string* error_message) {
-  if (!valid_topic_name(name)) return kafka_error::invalid_topic_exception;
-  if (topics_.count(name)) return kafka_error::topic_already_exists;
-  if (partitions <= 0) return kafka_error::invalid_partitions;
-  for (const auto& [k, v] : configs) {
-    if (auto err = validate_topic_config(k, v)) {
-      if (error_message) *error_message = *err;
-      return kafka_error::invalid_config;
-    }
-  }
-  if (validate_only) return kafka_error::none;
-  // Overrides are durable before any partition exists, so a crash never leaves a topic with lost configs.
-  if (!configs.empty()) {
-    if (auto ec = configs_.set(name, configs)) {
-      if (error_message) *error_message = "cannot store topic configs: " + ec.message();
-      return kafka_error::kafka_storage_error;
-    }
-  }
-  topics_[name] = topic{name, {}, effective_max_message_bytes(config_, configs)};
-  const int16_t err = add_partitions(name, partitions);
-  if (err != kafka_error::none) {
-    topics_.erase(name);
-    configs_.remove(name);
-  }
-  else spdlog::info("created topic {} with {} partition(s)", name, partitions);
-  return err;
+bool broker::partition_exists(const std::string& topic_name, int32_t index) const {
+  const auto* t = image().topic(topic_name);
+  return t != nullptr && t->partitions.count(index) > 0;
 }
 
-int16_t broker::add_partitions(const std::string& name, int32_t new_total) {
-  auto it = topics_.find(name);
-  if (it == topics_.end()) return kafka_error::unknown_topic_or_partition;
-  auto& t = it->second;
-  if (new_total <= static_cast<int32_t>(t.partitions.size())) return kafka_error::invalid_partitions;
-  for (int32_t i = static_cast<int32_t>(t.partitions.size()); i < new_total; ++i) {
-    auto log = logs_.get_or_create(name, i, effective_log_config(config_, configs_.get(name)));
-    if (!log) {
-      spdlog::error("[{}-{}] cannot create log: {}", name, i, log.error().message());
-      return kafka_error::kafka_storage_error;
-    }
-    auto p = std::make_shared<partition>();
-    p->topic = name;
-    p->index = i;
-    p->log = std::move(*log);
-    t.partitions.push_back(std::move(p));
-  }
-  return kafka_error::none;
+std::shared_ptr<partition> broker::leader_partition(const std::string& topic_name, int32_t index,
+                                                    int16_t& error) const {
+  auto p = find_partition(topic_name, index);
+  if (p && p->is_leader) return p;
+  const auto* t = image().topic(topic_name);
+  error = (t != nullptr && t->partitions.count(index)) ? kafka_error::not_leader_or_follower
+                                                       : kafka_error::unknown_topic_or_partition;
+  return nullptr;
 }
 
-int16_t broker::delete_topic(const std::string& name) {
-  if (!config_.delete_topic_enable) return kafka_error::topic_deletion_disabled;
-  auto it = topics_.find(name);
-  if (it == topics_.end()) return kafka_error::unknown_topic_or_partition;
-  for (auto& p : it->second.partitions) {
-    // The directory is renamed now and deleted by the log manager's background thread (off the hot path).
-    if (auto ec = logs_.remove(name, p->index))
-      spdlog::warn("[{}-{}] could not remove the log: {}", name, p->index, ec.message());
-  }
-  topics_.erase(it);
-  configs_.remove(name);
-  spdlog::info("deleted topic {}", name);
-  return kafka_error::none;
-}
-
-int16_t broker::set_topic_configs(const std::string& name, const config_map& overrides, bool validate_only,
-                                  std::string& error_message) {
-  auto it = topics_.find(name);
-  if (it == topics_.end()) {
-    error_message = "topic '" + name + "' does not exist";
-    return kafka_error::unknown_topic_or_partition;
-  }
-  for (const auto& [k, v] : overrides) {
-    if (auto err = validate_topic_config(k, v)) {
-      error_message = *err;
-      return kafka_error::invalid_config;
+boost::asio::awaitable<std::vector<cluster::create_topic_result>> broker::create_topics(
+    std::vector<cluster::create_topic_request> reqs) {
+  std::vector<cluster::create_topic_result> out;
+  if (controller_.is_active()) {
+    cluster::command<std::vector<cluster::create_topic_result>> r_cmd = [reqs](cluster::controller& c, const cluster::metadata_image& img) { return c.create_topics(img, reqs); };
+    auto r = co_await controller_.execute(std::move(r_cmd));
+    if (r.error == cluster::command_error::none) co_return r.response;
+  } else {
+    // Forward a CreateTopics v4 request (the fields we need, header v1) to the active controller.
+    protocol::CreateTopicsRequest req;
+    req.timeout_ms = 30000;
+    for (const auto& q : reqs) {
+      auto& t = req.topics.emplace_back();
+      t.name = q.name;
+      t.num_partitions = q.num_partitions;
+      t.replication_factor = q.replication_factor;
+      for (const auto& [k, v] : q.configs) {
+        auto& c = t.configs.emplace_back();
+        c.name = k;
+        c.value = v;
+      }
+    }
+    protocol::request_header h;
+    h.api_key = protocol::CreateTopicsRequest::api_key;
+    h.api_version = 4;
+    h.client_id = "samsad-" + std::to_string(config_.node_id);
+    auto frame = protocol::encode_request_frame(h, req);
+    frame.erase(frame.begin(), frame.begin() + protocol::frame_size_prefix);
+    auto resp_frame = co_await forward_to_controller(frame);
+    if (resp_frame && resp_frame->size() >= protocol::frame_size_prefix + 4) {
+      std::span<const uint8_t> body(resp_frame->data() + protocol::frame_size_prefix + 4,
+                                    resp_frame->size() - protocol::frame_size_prefix - 4);
+      if (auto resp = protocol::decode_message<protocol::CreateTopicsResponse>(body, 4)) {
+        for (const auto& t : resp->topics) {
+          auto& r = out.emplace_back();
+          r.name = t.name;
+          r.error = {t.error_code, t.error_message.value_or("")};
+        }
+        co_return out;
+      }
     }
   }
-  if (validate_only) return kafka_error::none;
-  if (auto ec = configs_.set(name, overrides)) {
-    error_message = "cannot store topic configs: " + ec.message();
-    return kafka_error::kafka_storage_error;
+  for (const auto& q : reqs) out.push_back({q.name, {kafka_error::not_controller, "no active controller"}});
+  co_return out;
+}
+
+namespace {
+boost::asio::awaitable<void> create_in_background(broker& b, cluster::create_topic_request req) {
+  std::vector<cluster::create_topic_request> reqs;
+  reqs.push_back(std::move(req));
+  auto r = co_await b.create_topics(std::move(reqs));
+  for (const auto& t : r) {
+    if (!t.error.ok() && t.error.code != kafka_error::topic_already_exists) {
+      spdlog::warn("creating topic {} failed: {}", t.name, t.error.message);
+    }
   }
-  const auto log_cfg = effective_log_config(config_, overrides);
-  for (auto& p : it->second.partitions) p->log->set_config(log_cfg);
-  it->second.max_message_bytes = effective_max_message_bytes(config_, overrides);
-  spdlog::info("topic {}: configs now {}", name, overrides.size());
-  return kafka_error::none;
+}
+}  // namespace
+
+void broker::request_topic_creation(cluster::create_topic_request req) {
+  boost::asio::co_spawn(ex_, create_in_background(*this, std::move(req)), boost::asio::detached);
+}
+
+boost::asio::awaitable<std::optional<std::vector<uint8_t>>> broker::forward_to_controller(
+    const std::vector<uint8_t>& frame) {
+  auto r = co_await controller_.forward(std::string(frame.begin(), frame.end()));
+  if (!r) co_return std::nullopt;
+  co_return std::vector<uint8_t>(r->begin(), r->end());
 }
 
 void broker::start_groups() {
+  groups_started_ = true;
   groups_->start();
   groups_timer_ = std::make_unique<boost::asio::steady_timer>(ex_);
   boost::asio::co_spawn(ex_, group_ticker(*groups_, *groups_timer_), boost::asio::detached);

@@ -8,6 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "connection.h"
+#include "forwarded.h"
+#include "samsa/cluster/controller_node.h"
 
 namespace samsa::server {
 
@@ -38,7 +40,9 @@ asio::awaitable<void> accept_loop(broker& b, std::shared_ptr<tcp::acceptor> acce
 
 }  // namespace
 
-server::server(broker& b) : b_(b) {}
+server::server(broker& b) : b_(b) {
+  b_.controller().set_forward_handler([&b](std::string frame) { return serve_forwarded(b, std::move(frame)); });
+}
 
 std::error_code server::start() {
   for (const auto& l : b_.config().listeners) {

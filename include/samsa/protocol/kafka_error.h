@@ -34,6 +34,7 @@ inline constexpr int16_t invalid_partitions = 37;
 inline constexpr int16_t invalid_replication_factor = 38;
 inline constexpr int16_t invalid_replica_assignment = 39;
 inline constexpr int16_t invalid_config = 40;
+inline constexpr int16_t not_controller = 41;
 inline constexpr int16_t invalid_request = 42;
 inline constexpr int16_t out_of_order_sequence_number = 45;
 inline constexpr int16_t duplicate_sequence_number = 46;

@@ -11,8 +11,12 @@
 // thread; nothing is locked. Persistence is synchronous on that thread: the controller's metadata log is small and
 // a ready batch must be durable before its messages leave anyway.
 //
-// Asio is compiled separately (BOOST_ASIO_SEPARATE_COMPILATION): an executable links exactly one Asio TU, either
-// samsa_server's (src/server/asio_impl.cc) or samsa_raft_asio's (src/raft/asio_impl.cc), never both.
+// Application messages: the same connections also carry opaque frames for the layer above (the controller's RPCs
+// between nodes: broker registration, heartbeats, forwarded admin requests). They are marked by a first byte no
+// Raft message starts with, delivered to the app handler with the sender's id, and never seen by the core. Like
+// Raft messages they may be lost; the layer above has its own timeouts.
+//
+// Asio is compiled separately (BOOST_ASIO_SEPARATE_COMPILATION) in the one library samsa_asio.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,8 +24,10 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <string_view>
 
 #include "samsa/base/result.h"
 #include "samsa/raft/core.h"
@@ -42,6 +48,8 @@ class state_machine {
   virtual ~state_machine() = default;
   virtual void apply(const entry& e) = 0;
   virtual void restore(const snapshot& s) = 0;
+  // This node's role, term or known leader changed (called before the batch's committed entries are applied).
+  virtual void on_role_change(const role_change&) {}
 };
 
 class driver : public std::enable_shared_from_this<driver> {
@@ -57,6 +65,10 @@ class driver : public std::enable_shared_from_this<driver> {
   void stop();
 
   result<index_t> propose(std::string data);
+  // Application frames (see above). send_app to an unknown peer is a no-op.
+  using app_handler = std::function<void(node_id from, std::string_view payload)>;
+  void set_app_handler(app_handler h) { app_handler_ = std::move(h); }
+  void send_app(node_id to, std::string_view payload);
   std::error_code compact(index_t index, std::string data);
   const core& raft() const { return core_; }
   // Set when persisting failed: the node stopped, since it can no longer keep its promises.
@@ -77,6 +89,7 @@ class driver : public std::enable_shared_from_this<driver> {
   boost::asio::awaitable<void> send_loop(node_id id);
   void process_ready();
   void enqueue(const message& m);
+  void enqueue_frame(node_id to, std::string_view payload);
 
   boost::asio::io_context& io_;
   driver_options opt_;
@@ -89,6 +102,7 @@ class driver : public std::enable_shared_from_this<driver> {
   std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> inbound_;
   bool stopped_ = false;
   std::error_code failure_;
+  app_handler app_handler_;
 };
 
 }  // namespace samsa::raft

@@ -1,11 +1,17 @@
 #pragma once
 // The broker's view of its topics and partitions, shared by all request handlers. Lives on the network
-// io_context thread: handlers call it without locks. Until the Raft controller lands, topic metadata is derived
-// from the partition directories on disk (a topic exists when its <topic>-<n> directories do).
+// io_context thread: handlers call it without locks.
+//
+// The truth is the metadata image of the controller quorum (cluster::controller_node, on the same thread): topics,
+// partitions, replicas, leaders and configs. The broker reconciles its local replicas with every new image
+// (on_metadata): it creates the logs of partitions assigned to it, applies topic configs to them and removes the
+// logs of deleted topics. Changes (CreateTopics, ...) go to the active controller, here or on another node.
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -18,6 +24,12 @@ namespace samsa::storage {
 class log_manager;
 class partition_log;
 }  // namespace samsa::storage
+namespace samsa::cluster {
+class controller_node;
+class metadata_image;
+struct create_topic_request;
+struct create_topic_result;
+}  // namespace samsa::cluster
 namespace samsa::group {
 class coordinator;
 class offsets_backend;
@@ -28,48 +40,69 @@ namespace samsa::server {
 struct partition {
   std::string topic;
   int32_t index = 0;
+  bool is_leader = true;     // this broker leads the partition in the current image
+  int32_t leader_epoch = 0;  // from the image
   std::shared_ptr<storage::partition_log> log;
   producer_state producers;  // idempotent-producer sequences, rebuilt from the log at start-up
 };
 
 struct topic {
   std::string name;
+  // Indexed by partition id; nullptr where this broker holds no replica.
   std::vector<std::shared_ptr<partition>> partitions;
   int32_t max_message_bytes = 1048588;  // max.message.bytes, override or broker default
 };
 
 class broker {
  public:
-  broker(boost::asio::any_io_executor ex, broker_config config, std::string cluster_id, storage::log_manager& logs);
+  broker(boost::asio::any_io_executor ex, broker_config config, storage::log_manager& logs,
+         cluster::controller_node& controller);
   ~broker();
 
   const broker_config& config() const noexcept { return config_; }
-  const std::string& cluster_id() const noexcept { return cluster_id_; }
+  const std::string& cluster_id() const noexcept;
+  cluster::controller_node& controller() noexcept { return controller_; }
+  const cluster::metadata_image& image() const noexcept;
   boost::asio::any_io_executor executor() const noexcept { return ex_; }
   const endpoint& advertised() const noexcept;
 
-  // Rebuilds the topic table from the partitions the log manager loaded at start-up.
-  void load_topics();
+  // Subscribes to the controller's images and reconciles with the current one.
+  void start_metadata();
+  // Removes local partition logs the caught-up image does not assign to this broker (a topic deleted while the
+  // node was down). Call once the node has caught up with the metadata log.
+  void remove_stray_logs();
+  // Reconciles the local replicas with a new image (see the file comment).
+  void on_metadata(const cluster::metadata_image& before, const cluster::metadata_image& after);
   // Stops the broker's own timers (the log manager flushes and closes the logs).
   void close();
   const std::map<std::string, topic>& topics() const noexcept { return topics_; }
   const topic* find_topic(const std::string& name) const;
   std::shared_ptr<partition> find_partition(const std::string& topic, int32_t index) const;
+  // Whether the partition exists in the cluster (anywhere).
+  bool partition_exists(const std::string& topic, int32_t index) const;
+  // The partition when this broker leads it; else nullptr and `error` says why: NOT_LEADER_OR_FOLLOWER when the
+  // partition exists elsewhere (clients refresh metadata), UNKNOWN_TOPIC_OR_PARTITION when it does not exist.
+  std::shared_ptr<partition> leader_partition(const std::string& topic, int32_t index, int16_t& error) const;
 
-  // Returns a Kafka error code (0 on success).
-  int16_t create_topic(const std::string& name, int32_t partitions, bool validate_only,
-                       const config_map& configs = {}, std::string* error_message = nullptr);
-  // Per-topic config overrides: the current set, and replacing it (validated, persisted, applied to the logs at
-  // once). Returns a Kafka error code; the message says which key is wrong.
-  const config_map& topic_configs(const std::string& name) const { return configs_.get(name); }
-  int16_t set_topic_configs(const std::string& name, const config_map& overrides, bool validate_only,
-                            std::string& error_message);
-  int16_t delete_topic(const std::string& name);
-  int16_t add_partitions(const std::string& name, int32_t new_total);
+  // The topic's explicitly set configs in the current image.
+  config_map topic_configs(const std::string& name) const;
 
-  // A new idempotent producer id, unique across restarts: ids are reserved in blocks recorded (fsynced) in
-  // <log.dirs>/producer-id-block before any id of the block is handed out. -1 if the block cannot be saved.
-  int64_t allocate_producer_id();
+  // Creates topics through the active controller: locally when this node is it, else by forwarding a
+  // CreateTopics request to it. Used for auto-creation (Metadata, __consumer_offsets).
+  boost::asio::awaitable<std::vector<cluster::create_topic_result>> create_topics(
+      std::vector<cluster::create_topic_request> reqs);
+
+  // Fire-and-forget creation (logged on failure): callers learn the outcome from the next images.
+  void request_topic_creation(cluster::create_topic_request req);
+
+  // Forwards the request in `frame` (header + body) to the active controller and returns its whole response
+  // frame; nullopt when no controller answered.
+  boost::asio::awaitable<std::optional<std::vector<uint8_t>>> forward_to_controller(
+      const std::vector<uint8_t>& frame);
+
+  // A new idempotent producer id, unique in the cluster: ids come in blocks allocated by the controller (a
+  // ProducerIds record in the metadata log). -1 when no block could be had.
+  boost::asio::awaitable<int64_t> allocate_producer_id();
 
   // Fetch long-polls park a timer here; an append wakes them all so they re-check.
   void park_fetch(boost::asio::steady_timer* t) { fetch_waiters_.push_back(t); }
@@ -81,16 +114,19 @@ class broker {
   void start_groups();
 
  private:
+  void apply_topic_configs(const std::string& name, const config_map& overrides);
+
   boost::asio::any_io_executor ex_;
   broker_config config_;
-  std::string cluster_id_;
   storage::log_manager& logs_;
-  topic_config_store configs_;
+  cluster::controller_node& controller_;
   std::map<std::string, topic> topics_;
   std::vector<boost::asio::steady_timer*> fetch_waiters_;
   std::unique_ptr<group::offsets_backend> groups_backend_;
   std::unique_ptr<group::coordinator> groups_;
   std::unique_ptr<boost::asio::steady_timer> groups_timer_;
+  bool groups_started_ = false;
+  bool offsets_topic_requested_ = false;
   int64_t next_producer_id_ = 0;
   int64_t producer_id_block_end_ = 0;
 };

@@ -19,9 +19,23 @@ struct endpoint {
   uint16_t port = 9092;
 };
 
+// The metadata quorum (KRaft's keys). See docs/raft.md and docs/configuration.md.
+struct quorum_config {
+  bool broker_role = true;                      // process.roles contains broker
+  bool controller_role = true;                  // process.roles contains controller
+  std::map<int32_t, endpoint> voters;           // controller.quorum.voters (id -> controller listener); empty: this node
+  std::set<std::string> controller_listener_names{"CONTROLLER"};
+  std::filesystem::path metadata_log_dir;       // metadata.log.dir; empty: the first log dir
+  int32_t election_timeout_ms = 1000;           // controller.quorum.election.timeout.ms
+  int64_t broker_heartbeat_interval_ms = 2000;  // broker.heartbeat.interval.ms
+  int64_t broker_session_timeout_ms = 9000;     // broker.session.timeout.ms
+  bool unclean_leader_election_enable = false;  // unclean.leader.election.enable
+};
+
 struct broker_config {
   int32_t node_id = 1;
-  std::vector<endpoint> listeners{endpoint{}};
+  std::vector<endpoint> listeners{endpoint{}};   // client listeners (controller listeners are in quorum)
+  std::vector<endpoint> controller_listeners;
   std::vector<endpoint> advertised_listeners;  // empty: same as listeners
   std::vector<std::filesystem::path> log_dirs{"data"};
   int32_t num_partitions = 1;
@@ -43,6 +57,7 @@ struct broker_config {
   std::map<std::string, std::string> settings;
   std::set<std::string> explicitly_set;
   group::group_config group;                  // group.* / offsets.* (consumer groups)
+  quorum_config quorum;
 };
 
 }  // namespace samsa::server

@@ -1,5 +1,7 @@
 // AlterConfigs (33), v0-1: replaces the whole override set of a topic (keys not listed go back to the broker
-// default). Broker configs are static: changing them answers INVALID_REQUEST.
+// default), on the active controller (forwarded there from any other node). Broker configs are static here:
+// changing them answers INVALID_REQUEST.
+#include "controller_forward.h"
 #include "handlers.h"
 
 namespace samsa::server {
@@ -7,25 +9,42 @@ namespace samsa::server {
 boost::asio::awaitable<void> handle_alter_configs(request_context& ctx) {
   protocol::AlterConfigsRequest req;
   if (!ctx.decode(req)) co_return;
+  if (co_await forwarded_to_controller(ctx)) co_return;
+  std::vector<cluster::legacy_alter_request> reqs;
+  std::vector<size_t> topic_index;  // position in the response of each controller request
   protocol::AlterConfigsResponse resp;
   for (const auto& res : req.resources) {
     auto& r = resp.responses.emplace_back();
     r.resource_type = res.resource_type;
     r.resource_name = res.resource_name;
-    if (res.resource_type != 2) {
+    if (res.resource_type != static_cast<int8_t>(cluster::resource_type::topic)) {
       r.error_code = kafka_error::invalid_request;
       r.error_message = "only topic configs can be altered; broker configs are static";
       continue;
     }
-    config_map overrides;
+    auto& q = reqs.emplace_back();
+    q.type = cluster::resource_type::topic;
+    q.name = res.resource_name;
     for (const auto& c : res.configs)
-      if (c.value) overrides[c.name] = *c.value;
-    std::string message;
-    r.error_code = ctx.b.set_topic_configs(res.resource_name, overrides, req.validate_only, message);
-    if (r.error_code != kafka_error::none) r.error_message = message;
+      if (c.value) q.configs.emplace_back(c.name, *c.value);
+    topic_index.push_back(resp.responses.size() - 1);
+  }
+  if (!reqs.empty()) {
+    const bool validate_only = req.validate_only;
+    cluster::command<std::vector<cluster::resource_result>> r_cmd = [&reqs, validate_only](cluster::controller& c, const cluster::metadata_image& img) {
+          return c.legacy_alter_configs(img, reqs, validate_only);
+        };
+    auto r = co_await ctx.b.controller().execute(std::move(r_cmd));
+    for (size_t i = 0; i < topic_index.size(); ++i) {
+      auto& out = resp.responses[topic_index[i]];
+      const cluster::api_error e = (r.error != cluster::command_error::none || i >= r.response.size())
+                                       ? command_failure(r.error)
+                                       : r.response[i].error;
+      out.error_code = e.code;
+      if (!e.message.empty()) out.error_message = e.message;
+    }
   }
   ctx.respond(resp);
-  co_return;
 }
 
 }  // namespace samsa::server

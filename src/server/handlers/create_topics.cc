@@ -1,4 +1,7 @@
-// CreateTopics (19). Single node: replication factor must be 1 (or -1 = default). v1+ validate_only.
+// CreateTopics (19), v0-4 (v1+ validate_only). Runs on the active controller (forwarded there from any other
+// node): the controller validates names, counts, replication factor against live brokers and configs, and places
+// replicas. The response is sent once the topics are committed to the metadata log.
+#include "controller_forward.h"
 #include "handlers.h"
 
 namespace samsa::server {
@@ -6,43 +9,40 @@ namespace samsa::server {
 boost::asio::awaitable<void> handle_create_topics(request_context& ctx) {
   protocol::CreateTopicsRequest req;
   if (!ctx.decode(req)) co_return;
-  broker& b = ctx.b;
-  protocol::CreateTopicsResponse resp;
+  if (co_await forwarded_to_controller(ctx)) co_return;
+  std::vector<cluster::create_topic_request> reqs;
   for (const auto& t : req.topics) {
-    auto& r = resp.topics.emplace_back();
-    r.name = t.name;
-    const int32_t partitions = t.num_partitions == -1 ? b.config().num_partitions : t.num_partitions;
-    const int16_t rf = t.replication_factor == -1 ? b.config().default_replication_factor : t.replication_factor;
-    if (!valid_topic_name(t.name)) {
-      r.error_code = kafka_error::invalid_topic_exception;
-      r.error_message = "topic names are 1-249 characters of [a-zA-Z0-9._-], not '.' or '..'";
-    } else if (!t.assignments.empty()) {
-      r.error_code = kafka_error::invalid_request;
-      r.error_message = "manual replica assignment is not supported yet";
-    } else if (partitions <= 0) {
-      r.error_code = kafka_error::invalid_partitions;
-      r.error_message = "number of partitions must be larger than 0";
-    } else if (rf != 1) {
-      r.error_code = kafka_error::invalid_replication_factor;
-      r.error_message = "replication factor must be 1: this cluster has 1 broker";
-    } else {
-      config_map configs;
-      for (const auto& c : t.configs)
-        if (c.value) configs[c.name] = *c.value;
-      std::string message;
-      r.error_code = b.create_topic(t.name, partitions, req.validate_only, configs, &message);
-      if (r.error_code == kafka_error::topic_already_exists)
-        r.error_message = "topic '" + t.name + "' already exists";
-      else if (!message.empty())
-        r.error_message = message;
+    auto& q = reqs.emplace_back();
+    q.name = t.name;
+    q.num_partitions = t.num_partitions;
+    q.replication_factor = t.replication_factor;
+    for (const auto& a : t.assignments) q.assignments[a.partition_index] = a.broker_ids;
+    for (const auto& c : t.configs) q.configs.emplace_back(c.name, c.value);
+  }
+  const bool validate_only = req.validate_only;
+  cluster::command<std::vector<cluster::create_topic_result>> r_cmd = [&reqs, validate_only](cluster::controller& c, const cluster::metadata_image& img) {
+        return c.create_topics(img, reqs, validate_only);
+      };
+  auto r = co_await ctx.b.controller().execute(std::move(r_cmd));
+  protocol::CreateTopicsResponse resp;
+  for (size_t i = 0; i < req.topics.size(); ++i) {
+    auto& out = resp.topics.emplace_back();
+    out.name = req.topics[i].name;
+    if (r.error != cluster::command_error::none || i >= r.response.size()) {
+      const auto e = command_failure(r.error);
+      out.error_code = e.code;
+      out.error_message = e.message;
+      continue;
     }
-    if (r.error_code == kafka_error::none) {
-      r.num_partitions = partitions;
-      r.replication_factor = rf;
+    const auto& res = r.response[i];
+    out.error_code = res.error.code;
+    if (!res.error.message.empty()) out.error_message = res.error.message;
+    if (res.error.ok()) {
+      out.num_partitions = res.num_partitions;
+      out.replication_factor = res.replication_factor;
     }
   }
   ctx.respond(resp);
-  co_return;
 }
 
 }  // namespace samsa::server

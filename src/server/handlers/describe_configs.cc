@@ -2,6 +2,7 @@
 // default), source (DYNAMIC_TOPIC_CONFIG 1 / DEFAULT_CONFIG 5) and, when asked (v1+), synonyms; broker resources
 // (type 4, name = node id) with the broker's keys, read-only.
 #include "handlers.h"
+#include "samsa/cluster/image.h"
 
 namespace samsa::server {
 namespace {
@@ -32,7 +33,7 @@ boost::asio::awaitable<void> handle_describe_configs(request_context& ctx) {
     r.resource_type = res.resource_type;
     r.resource_name = res.resource_name;
     if (res.resource_type == resource_topic) {
-      if (!b.find_topic(res.resource_name)) {
+      if (b.image().topic(res.resource_name) == nullptr) {
         r.error_code = kafka_error::unknown_topic_or_partition;
         r.error_message = "topic '" + res.resource_name + "' does not exist";
         continue;

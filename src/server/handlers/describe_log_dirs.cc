@@ -21,7 +21,8 @@ boost::asio::awaitable<void> handle_describe_log_dirs(request_context& ctx) {
   };
   if (!req.topics) {
     for (const auto& [name, t] : b.topics())
-      for (const auto& p : t.partitions) add(p);
+      for (const auto& p : t.partitions)
+        if (p) add(p);
   } else {
     for (const auto& rt : *req.topics)
       for (int32_t idx : rt.partitions)

@@ -31,9 +31,10 @@ size_t gather(broker& b, const protocol::FetchRequest& req, int16_t version, pro
     for (const auto& p : t.partitions) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition_index = p.partition;
-      auto part = b.find_partition(t.topic, p.partition);
+      int16_t part_error = kafka_error::none;
+      auto part = b.leader_partition(t.topic, p.partition, part_error);
       if (!part) {
-        rp.error_code = kafka_error::unknown_topic_or_partition;
+        rp.error_code = part_error;
         rp.high_watermark = rp.last_stable_offset = rp.log_start_offset = -1;
         rp.records = protocol::records_view{};
         continue;

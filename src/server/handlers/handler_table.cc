@@ -31,6 +31,7 @@ constexpr api_handler kHandlers[] = {
     {42, 0, 1, handle_delete_groups},     // DeleteGroups
     {44, 0, 1, handle_incremental_alter_configs},  // IncrementalAlterConfigs
     {47, 0, 0, handle_offset_delete},     // OffsetDelete
+    {55, 0, 1, handle_describe_quorum},   // DescribeQuorum: the metadata quorum (samsactl cluster quorum)
     {60, 0, 1, handle_describe_cluster},  // DescribeCluster
 };
 

@@ -34,6 +34,7 @@ boost::asio::awaitable<void> handle_alter_configs(request_context& ctx);
 boost::asio::awaitable<void> handle_incremental_alter_configs(request_context& ctx);
 boost::asio::awaitable<void> handle_delete_records(request_context& ctx);
 boost::asio::awaitable<void> handle_describe_cluster(request_context& ctx);
+boost::asio::awaitable<void> handle_describe_quorum(request_context& ctx);
 boost::asio::awaitable<void> handle_offset_for_leader_epoch(request_context& ctx);
 boost::asio::awaitable<void> handle_describe_log_dirs(request_context& ctx);
 

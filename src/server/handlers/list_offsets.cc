@@ -38,9 +38,10 @@ boost::asio::awaitable<void> handle_list_offsets(request_context& ctx) {
     for (const auto& p : t.partitions) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition_index = p.partition_index;
-      auto part = ctx.b.find_partition(t.name, p.partition_index);
+      int16_t part_error = kafka_error::none;
+      auto part = ctx.b.leader_partition(t.name, p.partition_index, part_error);
       if (!part) {
-        rp.error_code = kafka_error::unknown_topic_or_partition;
+        rp.error_code = part_error;
         continue;
       }
       const auto& log = *part->log;

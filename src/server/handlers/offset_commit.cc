@@ -29,7 +29,7 @@ boost::asio::awaitable<void> handle_offset_commit(request_context& ctx) {
       e.metadata = p.committed_metadata;
       if (v == 1 && p.commit_timestamp != -1) e.expire_timestamp = p.commit_timestamp + co.config().offsets_retention_ms;
       if (v >= 2 && v <= 4 && req.retention_time_ms != -1) e.expire_timestamp = now + req.retention_time_ms;
-      if (!b.find_partition(t.name, p.partition_index)) e.error = group::err::unknown_topic_or_partition;
+      if (!b.partition_exists(t.name, p.partition_index)) e.error = group::err::unknown_topic_or_partition;
     }
   const std::string group_id = req.group_id;
   std::vector<int16_t> errors = co_await group::await_callback<std::vector<int16_t>>(

@@ -17,7 +17,7 @@ boost::asio::awaitable<void> handle_offset_delete(request_context& ctx) {
   std::vector<size_t> index;  // position in tps, or SIZE_MAX for a preset error
   for (const auto& t : req.topics)
     for (const auto& p : t.partitions) {
-      if (!ctx.b.find_partition(t.name, p.partition_index)) {
+      if (!ctx.b.partition_exists(t.name, p.partition_index)) {
         index.push_back(SIZE_MAX);
         preset.push_back(group::err::unknown_topic_or_partition);
       } else {

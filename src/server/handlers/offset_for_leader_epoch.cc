@@ -16,9 +16,10 @@ boost::asio::awaitable<void> handle_offset_for_leader_epoch(request_context& ctx
     for (const auto& p : t.partitions) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition = p.partition;
-      auto part = ctx.b.find_partition(t.topic, p.partition);
+      int16_t part_error = kafka_error::none;
+      auto part = ctx.b.leader_partition(t.topic, p.partition, part_error);
       if (!part) {
-        rp.error_code = kafka_error::unknown_topic_or_partition;
+        rp.error_code = part_error;
         continue;
       }
       constexpr int32_t current_epoch = 0;  // a single node stays leader of every partition in epoch 0

@@ -79,9 +79,10 @@ asio::awaitable<void> handle_produce(request_context& ctx) {
         rp.error_code = kafka_error::invalid_required_acks;
         continue;
       }
-      auto part = b.find_partition(t.name, pd.index);
+      int16_t part_error = kafka_error::none;
+      auto part = b.leader_partition(t.name, pd.index, part_error);
       if (!part) {
-        rp.error_code = kafka_error::unknown_topic_or_partition;
+        rp.error_code = part_error;
         continue;
       }
       records::batch_view bv;
