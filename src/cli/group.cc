@@ -135,6 +135,25 @@ void add_list(CLI::App& group, Context& ctx) {
                           state_name(rd_kafka_ConsumerGroupListing_state(ls[i])),
                           rd_kafka_ConsumerGroupListing_is_simple_consumer_group(ls[i]) != 0);
       std::sort(rows.begin(), rows.end());
+      // Brokers below ListGroups v4 report no state: ask DescribeGroups for those.
+      std::vector<const char*> unknown;
+      for (const auto& [g, s, simple] : rows)
+        if (s == "Unknown") unknown.push_back(g.c_str());
+      if (!unknown.empty()) {
+        Event dev = admin_call(h.get(), ctx.conn, false, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+          rd_kafka_DescribeConsumerGroups(rk, unknown.data(), unknown.size(), o, q);
+        });
+        size_t dn = 0;
+        const rd_kafka_ConsumerGroupDescription_t** ds =
+            rd_kafka_DescribeConsumerGroups_result_groups(rd_kafka_event_DescribeConsumerGroups_result(dev.get()), &dn);
+        std::map<std::string, std::string> states;
+        for (size_t i = 0; i < dn; ++i)
+          if (!rd_kafka_ConsumerGroupDescription_error(ds[i]))
+            states[rd_kafka_ConsumerGroupDescription_group_id(ds[i])] =
+                state_name(rd_kafka_ConsumerGroupDescription_state(ds[i]));
+        for (auto& [g, s, simple] : rows)
+          if (auto it = states.find(g); it != states.end()) s = it->second;
+      }
       Table t({"group", "state"});
       nlohmann::json j = nlohmann::json::array();
       for (const auto& [g, s, simple] : rows) {
