@@ -20,6 +20,22 @@ std::optional<offset_entry> offset_index::ceil(int32_t rel) const noexcept {
   return *it;
 }
 
+std::optional<offset_entry> offset_index::floor_position(uint64_t pos) const noexcept {
+  auto it = std::upper_bound(entries_.begin(), entries_.end(), pos,
+                             [](uint64_t p, const offset_entry& e) { return p < e.position; });
+  if (it == entries_.begin()) return std::nullopt;
+  return *std::prev(it);
+}
+
+void offset_index::remember(int32_t rel, uint32_t pos, int32_t base_rel, uint32_t size) const noexcept {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), rel,
+                             [](const offset_entry& e, int32_t r) { return e.relative_offset < r; });
+  if (it == entries_.end() || it->relative_offset != rel || it->position != pos || size == 0) return;
+  // Only unknown entries: an entry appended since (after a truncation) already knows its batch.
+  uint64_t expected = 0;
+  it->batch.compare_exchange_strong(expected, offset_entry::pack_batch(base_rel, size), std::memory_order_relaxed);
+}
+
 void offset_index::truncate_to_position(uint64_t pos) {
   while (!entries_.empty() && entries_.back().position >= pos) entries_.pop_back();
 }
@@ -44,7 +60,7 @@ bool offset_index::parse(std::span<const uint8_t> bytes, int64_t max_rel, uint64
   entries_.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     const uint8_t* p = bytes.data() + i * offset_entry_size;
-    offset_entry e{be::load<int32_t>(p), be::load<uint32_t>(p + 4)};
+    offset_entry e(be::load<int32_t>(p), be::load<uint32_t>(p + 4));
     if (e.relative_offset < 0 || e.relative_offset > max_rel || e.position >= max_pos) return false;
     if (!entries_.empty() &&
         (e.relative_offset <= entries_.back().relative_offset || e.position <= entries_.back().position))

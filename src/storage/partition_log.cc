@@ -697,19 +697,20 @@ result<read_result> partition_log::read(int64_t offset, size_t max_bytes, int64_
   read_result out;
   int64_t cur = offset;
   int64_t seg_base = -1;
-  {
-    std::shared_lock lk(mu_);
-    if (offset < log_start_ || offset > leo_) return make_error_code(errc::out_of_range);
-    if (offset == leo_) return out;
-  }
   for (;;) {
+    segment_set::ptr seg;
     std::shared_ptr<segment_file> file;
     uint64_t end = 0;
     int64_t base = 0;
-    std::optional<offset_entry> entry;
+    uint32_t interval = 0;
+    std::optional<offset_entry> below, above;  // index entries around `cur` (first segment only)
     {
       std::shared_lock lk(mu_);
-      auto seg = seg_base < 0 ? segments_.floor(cur) : segments_.higher(seg_base);
+      if (seg_base < 0) {
+        if (offset < log_start_ || offset > leo_) return make_error_code(errc::out_of_range);
+        if (offset == leo_) return out;
+      }
+      seg = seg_base < 0 ? segments_.floor(cur) : segments_.higher(seg_base);
       if (!seg && seg_base < 0) seg = segments_.empty() ? nullptr : segments_.first();
       if (!seg) break;
       auto lf = seg->log_file();
@@ -721,23 +722,66 @@ result<read_result> partition_log::read(int64_t offset, size_t max_bytes, int64_
       file = std::move(*lf);
       end = seg->size();
       base = seg->base_offset();
-      entry = seg->lookup_entry(cur);
-    }
-    seg_base = base;
-    header_reader hr(*file, end);
-    uint64_t pos = 0;
-    if (entry) {
-      auto b = hr.at(entry->position);
-      if (b && *b && (*b)->last_offset == base + entry->relative_offset) {
-        pos = entry->position;
-      } else {
-        spdlog::warn("[{}] offset index of segment {} disagrees with the log at position {}; scanning", name_, base,
-                     entry->position);
+      interval = config_.index_interval_bytes;
+      if (seg_base < 0) {
+        below = seg->lookup_entry(cur);
+        above = seg->ceil_entry(cur);
       }
     }
+    const bool first_segment = seg_base < 0;
+    seg_base = base;
+    // Find the batch holding `cur` with as few (and as small) reads as possible: the index entry at or after
+    // `cur` names a batch ending at or after it, which holds `cur` whenever it starts at or before it -- always
+    // so when batches are larger than index.interval.bytes. Otherwise scan from the entry below (at most about
+    // one index interval of headers: one read). Every entry used is checked against the header it points at (once:
+    // what the header says is remembered in the in-memory entry; entries made by appends know it already).
+    header_reader hr(*file, end, 2 * rec::batch_header_size);
+    uint64_t pos = 0;
+    std::optional<batch_info> first;
+    // The batch behind an index entry: from memory when known, else from its header (checked against the entry,
+    // and then remembered). nullopt when the entry disagrees with the log.
+    auto batch_at = [&](const offset_entry& e) -> std::optional<batch_info> {
+      if (e.batch_known() && e.position + uint64_t{e.batch_size()} <= end)
+        return batch_info{base + e.batch_base_rel(), base + e.relative_offset, -1, e.batch_size(), -1};
+      auto b = hr.at(e.position);
+      if (!b || !*b || (*b)->last_offset != base + e.relative_offset) {
+        spdlog::warn("[{}] offset index of segment {} disagrees with the log at position {}; scanning", name_, base,
+                     e.position);
+        return std::nullopt;
+      }
+      {
+        std::shared_lock lk(mu_);
+        seg->index().remember(e.relative_offset, e.position, static_cast<int32_t>((*b)->base_offset - base),
+                              (*b)->size);
+      }
+      return **b;
+    };
+    if (above) {
+      if (auto b = batch_at(*above)) {
+        if (b->base_offset <= cur) {
+          pos = above->position;
+          first = b;
+        }
+      } else {
+        below.reset();
+      }
+    }
+    if (!first && first_segment) {
+      hr.set_window(static_cast<size_t>(interval) + 2 * rec::batch_header_size);
+      if (below) {
+        if (auto b = batch_at(*below)) {
+          pos = below->position;
+          first = b;
+        }
+      }
+    } else if (!first_segment) {
+      hr.set_window(header_reader::max_window);
+    }
     bool stop = false;
+    bool jumped = false;
     while (pos < end) {
-      auto b = hr.at(pos);
+      result<std::optional<batch_info>> b = first ? result<std::optional<batch_info>>(first) : hr.at(pos);
+      first.reset();
       if (!b) {
         spdlog::error("[{}] segment {}: unreadable batch header at position {}: {}", name_, base, pos,
                       b.error().message());
@@ -768,6 +812,38 @@ result<read_result> partition_log::read(int64_t offset, size_t max_bytes, int64_
       if (out.total_bytes >= max_bytes) {
         stop = true;
         break;
+      }
+      // Big batches: one header per read, no point reading more. Small ones: a wide window.
+      hr.set_window(bi.size >= 4096 ? 2 * rec::batch_header_size : header_reader::max_window);
+      // A larger fetch: jump over whole batches to the last indexed batch start that still fits (an index entry
+      // marks a batch boundary; the batches before it end below its offset, so they are below upper_bound when
+      // it is), instead of reading every header on the way.
+      if (!jumped && max_bytes - out.total_bytes > 2 * static_cast<size_t>(interval) + 2 * bi.size) {
+        jumped = true;
+        const uint64_t limit = pos + (max_bytes - out.total_bytes);
+        std::optional<offset_entry> e;
+        {
+          std::shared_lock lk(mu_);
+          e = seg->index().floor_position(std::min(limit, end));
+          // And not past the last entry whose batch ends below upper_bound.
+          if (e && base + e->relative_offset >= upper_bound) {
+            const int64_t rel = std::min<int64_t>(upper_bound - 1 - base, std::numeric_limits<int32_t>::max());
+            e = rel < 0 ? std::nullopt : seg->index().floor(static_cast<int32_t>(rel));
+          }
+        }
+        auto& last = out.slices.back();
+        if (e && e->position > pos && e->position < end &&
+            static_cast<uint64_t>(last.length) + (e->position - pos) <= std::numeric_limits<uint32_t>::max()) {
+          // Only trust the entry when the header it points at agrees.
+          if (auto hb = batch_at(*e)) {
+            const uint64_t skip = e->position - pos;
+            last.length += static_cast<uint32_t>(skip);
+            out.total_bytes += skip;
+            pos = e->position;
+            first = hb;
+            // `cur` stays a lower bound: every batch from here on ends at or after it.
+          }
+        }
       }
     }
     if (stop) break;

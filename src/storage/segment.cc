@@ -35,13 +35,18 @@ std::optional<int64_t> parse_segment_base(std::string_view stem) {
 // header_reader
 // ---------------------------------------------------------------------------------------------------------------
 
+void header_reader::set_window(size_t w) noexcept {
+  window_ = std::clamp<size_t>(w, rec::batch_header_size, max_window);
+}
+
 result<std::optional<batch_info>> header_reader::at(uint64_t pos) {
   constexpr size_t hs = rec::batch_header_size;
   if (pos >= end_) return std::optional<batch_info>{};
   if (end_ - pos < hs) return make_error_code(errc::corrupt);
   if (!(pos >= win_pos_ && pos + hs <= win_pos_ + win_len_)) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(sizeof buf_, end_ - pos));
+    size_t want = static_cast<size_t>(std::min<uint64_t>(window_, end_ - pos));
     auto n = f_.pread_full(pos, std::span<uint8_t>(buf_, want));
+    ++reads_;
     if (!n) return n.error();
     win_pos_ = pos;
     win_len_ = *n;
@@ -137,7 +142,8 @@ void segment::record_batch(const batch_info& b, uint64_t position, uint32_t inde
     offset_of_max_ts_ = b.last_offset;
   }
   if (bytes_since_index_ > index_interval_bytes) {
-    oindex_.append(static_cast<int32_t>(b.last_offset - base_), static_cast<uint32_t>(position));
+    oindex_.append(static_cast<int32_t>(b.last_offset - base_), static_cast<uint32_t>(position),
+                   offset_entry::pack_batch(static_cast<int32_t>(b.base_offset - base_), b.size));
     if (max_ts_ >= 0) tindex_.maybe_append(max_ts_, static_cast<int32_t>(offset_of_max_ts_ - base_));
     bytes_since_index_ = 0;
     indexes_dirty_ = true;
@@ -180,6 +186,12 @@ std::optional<offset_entry> segment::lookup_entry(int64_t offset) const noexcept
   int64_t rel = offset - base_;
   if (rel > std::numeric_limits<int32_t>::max()) rel = std::numeric_limits<int32_t>::max();
   return oindex_.floor(static_cast<int32_t>(rel));
+}
+
+std::optional<offset_entry> segment::ceil_entry(int64_t offset) const noexcept {
+  int64_t rel = std::max<int64_t>(offset - base_, 0);
+  if (rel > std::numeric_limits<int32_t>::max()) return std::nullopt;
+  return oindex_.ceil(static_cast<int32_t>(rel));
 }
 
 uint64_t segment::lookup_position(int64_t offset) const noexcept {

@@ -8,6 +8,7 @@
 // position p has last offset base+o. A time-index entry (t, o) says every record at or below offset base+o has a
 // timestamp <= t, and t is reached at base+o (Kafka's maxTimestampSoFar / offsetOfMaxTimestampSoFar).
 // Entries are strictly increasing in both fields. See docs/formats/offset-index.md and time-index.md.
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -17,8 +18,32 @@
 namespace samsa::storage {
 
 struct offset_entry {
-  int32_t relative_offset;
-  uint32_t position;
+  int32_t relative_offset = 0;
+  uint32_t position = 0;
+  // In memory only (the file holds the two fields above): the indexed batch's first offset relative to the
+  // segment base (high 32 bits) and its size in bytes (low 32 bits); 0 while unknown -- entries loaded from an
+  // .index file, until a read has checked the batch header they point at. Lets a lookup find the batch holding
+  // an offset without reading the log. Atomic because readers fill it in under the shared lock.
+  mutable std::atomic<uint64_t> batch{0};
+
+  offset_entry() = default;
+  offset_entry(int32_t rel, uint32_t pos, uint64_t b = 0) : relative_offset(rel), position(pos), batch(b) {}
+  offset_entry(const offset_entry& o)
+      : relative_offset(o.relative_offset), position(o.position), batch(o.batch.load(std::memory_order_relaxed)) {}
+  offset_entry& operator=(const offset_entry& o) {
+    relative_offset = o.relative_offset;
+    position = o.position;
+    batch.store(o.batch.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    return *this;
+  }
+  static uint64_t pack_batch(int32_t base_rel, uint32_t size) noexcept {
+    return (static_cast<uint64_t>(static_cast<uint32_t>(base_rel)) << 32) | size;
+  }
+  bool batch_known() const noexcept { return batch_size() != 0; }
+  int32_t batch_base_rel() const noexcept {
+    return static_cast<int32_t>(static_cast<uint32_t>(batch.load(std::memory_order_relaxed) >> 32));
+  }
+  uint32_t batch_size() const noexcept { return static_cast<uint32_t>(batch.load(std::memory_order_relaxed)); }
 };
 
 struct time_entry {
@@ -34,11 +59,16 @@ class offset_index {
   const std::vector<offset_entry>& entries() const noexcept { return entries_; }
   size_t size() const noexcept { return entries_.size(); }
   bool empty() const noexcept { return entries_.empty(); }
-  void append(int32_t rel, uint32_t pos) { entries_.push_back({rel, pos}); }
+  void append(int32_t rel, uint32_t pos, uint64_t batch = 0) { entries_.emplace_back(rel, pos, batch); }
+  // Records the batch behind the entry (rel, pos) when it is not known yet (see offset_entry::batch). Callers hold
+  // at least the shared lock of the owning log (the vector does not change meanwhile).
+  void remember(int32_t rel, uint32_t pos, int32_t base_rel, uint32_t size) const noexcept;
   // The last entry with relative_offset <= rel (nullopt when none: start at position 0).
   std::optional<offset_entry> floor(int32_t rel) const noexcept;
   // The first entry with relative_offset >= rel.
   std::optional<offset_entry> ceil(int32_t rel) const noexcept;
+  // The last entry with position <= pos.
+  std::optional<offset_entry> floor_position(uint64_t pos) const noexcept;
   // Drops entries whose position is >= pos.
   void truncate_to_position(uint64_t pos);
   void clear() noexcept { entries_.clear(); }

@@ -41,17 +41,27 @@ struct batch_info {
 // Reads batch headers from a segment file by position through a small read-ahead window.
 class header_reader {
  public:
-  header_reader(const segment_file& f, uint64_t end) : f_(f), end_(end) {}
+  static constexpr size_t max_window = 16384;
+  // `window`: bytes read per refill (clamped to [batch header, max_window]). Small windows suit lookups and big
+  // batches (one header per read, no copying of batch bodies); big ones scans over small batches.
+  header_reader(const segment_file& f, uint64_t end, size_t window = max_window) : f_(f), end_(end) {
+    set_window(window);
+  }
   // The batch at `pos`: std::nullopt at/after end; errc::corrupt when the header is implausible or the batch
   // runs past `end`; io_error on read failure.
   result<std::optional<batch_info>> at(uint64_t pos);
+  void set_window(size_t w) noexcept;
+  // Number of pread calls so far (tests, benchmarks).
+  size_t reads() const noexcept { return reads_; }
 
  private:
   const segment_file& f_;
   uint64_t end_;
   uint64_t win_pos_ = 0;
   size_t win_len_ = 0;
-  uint8_t buf_[16384];
+  size_t window_ = max_window;
+  size_t reads_ = 0;
+  uint8_t buf_[max_window];
 };
 
 class segment {
@@ -101,6 +111,9 @@ class segment {
   uint64_t lookup_position(int64_t offset) const noexcept;
   // The offset-index entry used by lookup_position (to verify it when reading).
   std::optional<offset_entry> lookup_entry(int64_t offset) const noexcept;
+  // The first offset-index entry whose batch ends at or after `offset` (that batch holds `offset` when it starts
+  // at or before it).
+  std::optional<offset_entry> ceil_entry(int64_t offset) const noexcept;
 
   // --- recovery ---
   struct scan_outcome {
