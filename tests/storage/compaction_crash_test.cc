@@ -115,7 +115,7 @@ struct compaction_crash : ::testing::TestWithParam<uint64_t> {
     return c;
   }();
   open_options opts() {
-    return open_options{nullptr, [this] { return clock; }};
+    return open_options{nullptr, [this] { return clock; }, nullptr};
   }
 
   void SetUp() override {

@@ -80,7 +80,7 @@ void run_power_loss(uint64_t seed, log_config cfg, counts& c) {
     {
       scoped_file_ops seam(&disk);
       auto sched = std::make_shared<flush_scheduler>(1);
-      auto opened = partition_log::open(dir, cfg, open_options{sched, {}});
+      auto opened = partition_log::open(dir, cfg, open_options{sched, {}, nullptr});
       if (!opened || disk.crashed()) {
         ASSERT_TRUE(disk.crashed()) << ctx << ": open failed without a crash: " << opened.error().message();
         ++c.crashed_in_recovery;

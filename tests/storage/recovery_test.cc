@@ -63,7 +63,7 @@ class recovery : public ::testing::Test {
     auto sched = std::make_shared<flush_scheduler>(1);
     std::promise<void> release;
     auto released = release.get_future().share();
-    auto log = partition_log::open(live, cfg, open_options{sched, nullptr});
+    auto log = partition_log::open(live, cfg, open_options{sched, nullptr, nullptr});
     ASSERT_TRUE(log) << log.error().message();
     std::mt19937_64 rng(seed);
     for (int i = 0; i < total; ++i) {
