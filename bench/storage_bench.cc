@@ -1,11 +1,14 @@
 // Storage engine benchmarks.
 //   append/16KiB-batches   partition_log::append of 16 KiB batches of 1 KiB records, no fsync
 //   plain_write/16KiB      write(2) of the same bytes to a file on the same filesystem (the ceiling)
+//   append_vs_write_rounds the two above alternated in 12 rounds (median of the per-round ratios)
 //   group_commit/16 threads  16 appenders, each append + flush(wait) per batch (acks=all style)
+//   group_commit_pipelined 16 appenders with up to 4 batches each in flight (producer max.in.flight style)
 //   write_fdatasync/1MiB   a 1 MiB write + fdatasync loop (what one fsync per MiB costs)
 //   read_lookup / index_floor   random-offset read (index lookup + header scan) and the in-memory index search
 //   lookup_latency/1GiB    p50/p99 of single lookups of random offsets on a warm 1 GiB segment, through
-//                          partition_log::read (the public read path) and through the segment's offset index alone
+//                          partition_log::read (the public read path; right after a restart and once every index
+//                          entry has been used) and through the segment's offset index alone
 // After the runs a summary prints our figure, the reference measured in the same run, and the ratio.
 // Files go to $SAMSA_BENCH_DIR (default: the system temp directory). Use a real disk, not tmpfs.
 #include <benchmark/benchmark.h>
