@@ -196,12 +196,16 @@ void add_quorum(CLI::App& cluster, Context& ctx) {
       Table tb({"node", "status", "log-end-offset", "lag", "last-fetch", "last-caught-up"});
       nlohmann::json jv = nlohmann::json::array(), jo = nlohmann::json::array();
       auto add = [&](const auto& r, bool voter) {
+        // log end offset -1: the leader has not heard from this replica yet
+        const bool known = r.log_end_offset >= 0;
         int64_t lag = std::max<int64_t>(0, leader_leo - r.log_end_offset);
         std::string status = !voter ? "Observer" : r.replica_id == p.leader_id ? "Leader" : "Follower";
-        tb.add({std::to_string(r.replica_id), status, std::to_string(r.log_end_offset), std::to_string(lag),
-                ago(r.last_fetch_timestamp), ago(r.last_caught_up_timestamp)});
-        (voter ? jv : jo).push_back({{"id", r.replica_id}, {"status", status}, {"log_end_offset", r.log_end_offset},
-                                     {"lag", lag}, {"last_fetch_timestamp", opt(r.last_fetch_timestamp)},
+        tb.add({std::to_string(r.replica_id), status, known ? std::to_string(r.log_end_offset) : "-",
+                known ? std::to_string(lag) : "-", ago(r.last_fetch_timestamp), ago(r.last_caught_up_timestamp)});
+        (voter ? jv : jo).push_back({{"id", r.replica_id}, {"status", status},
+                                     {"log_end_offset", known ? nlohmann::json(r.log_end_offset) : nlohmann::json(nullptr)},
+                                     {"lag", known ? nlohmann::json(lag) : nlohmann::json(nullptr)},
+                                     {"last_fetch_timestamp", opt(r.last_fetch_timestamp)},
                                      {"last_caught_up_timestamp", opt(r.last_caught_up_timestamp)}});
       };
       for (const auto& r : p.current_voters) add(r, true);

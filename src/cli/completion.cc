@@ -101,6 +101,7 @@ std::string bash_script(CLI::App& root) {
        ") \"$1\" topic list --timeout 2 2>/dev/null | awk 'NR > 1 { print $1 }' ;;\n"
        "    " + join_case(name_paths(t, "group", kGroupVerbs)) +
        ") \"$1\" group list --timeout 2 2>/dev/null | awk 'NR > 1 { print $1 }' ;;\n"
+       "    \"completion\") echo bash zsh ;;\n"
        "  esac\n"
        "}\n"
        "_samsactl() {\n"
@@ -177,6 +178,7 @@ std::string zsh_script(CLI::App& root) {
        ") names=(${(f)\"$(${words[1]} topic list --timeout 2 2>/dev/null | awk 'NR > 1 { print $1 }')\"}) ;;\n"
        "    " + join_case(name_paths(t, "group", kGroupVerbs)) +
        ") names=(${(f)\"$(${words[1]} group list --timeout 2 2>/dev/null | awk 'NR > 1 { print $1 }')\"}) ;;\n"
+       "    \"completion\") names=(bash zsh) ;;\n"
        "  esac\n"
        "  _samsactl_node \"$p\"\n"
        "  (( ${#names} )) && compadd -- $names\n"

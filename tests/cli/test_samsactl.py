@@ -420,6 +420,7 @@ class Samsactl(unittest.TestCase):
         self.assertEqual(sorted(self.complete(["samsactl", "cluster", "config", ""])[:2]), ["get", "set"])
         self.assertIn("--exit-when-healthy", self.complete(["samsactl", "-b", "x:1", "cluster", "health", "--"]))
         self.assertEqual(self.complete(["samsactl", "topic", "list", "--format", ""]), ["table", "json", "yaml"])
+        self.assertEqual(self.complete(["samsactl", "completion", "b"]), ["bash"])
         # topic names come from the cluster (samsactl on PATH, brokers from the environment)
         env = {"PATH": os.path.dirname(os.path.abspath(SAMSACTL)) + ":" + os.environ["PATH"],
                "SAMSA_BROKERS": BROKER.bootstrap}
