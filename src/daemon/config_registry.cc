@@ -47,6 +47,9 @@ constexpr config_key kKeys[] = {
      "fsync after this many messages for acks=0/1 (acks=all is always fsynced before it is acknowledged)."},
     {"log.flush.interval.ms", "9223372036854775807",
      "fsync after this long for acks=0/1 (acks=all is always fsynced before it is acknowledged)."},
+    {"samsa.log.max.open.segment.files", "1024",
+     "Samsa key (no Kafka equivalent): open .log files of sealed segments kept across all partitions; the least "
+     "recently used are closed beyond it (active segments always stay open). 0: unbounded."},
     {"log.message.timestamp.type", "CreateTime", "CreateTime keeps producer timestamps; LogAppendTime stamps them."},
     {"broker.rack", "", "Rack of this broker, reported in Metadata."},
     {"group.initial.rebalance.delay.ms", "3000",
@@ -257,6 +260,7 @@ result<server::broker_config> build_broker_config(const properties& given, std::
   int_key("log.retention.ms", c.log_defaults.retention_ms);
   int_key("log.retention.bytes", c.log_defaults.retention_bytes);
   int_key("log.retention.check.interval.ms", c.log_retention_check_interval_ms);
+  int_key("samsa.log.max.open.segment.files", c.max_open_segment_files);
   int_key("log.flush.interval.messages", c.log_defaults.flush_messages);
   int_key("log.flush.interval.ms", c.log_defaults.flush_ms);
   const std::string& ts_type = props["log.message.timestamp.type"];

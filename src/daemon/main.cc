@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <optional>
 #include <fstream>
@@ -32,8 +33,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Every open segment holds a file descriptor, so start with as many as the hard limit allows (as Kafka's
-// packaging does with a high ulimit -n). A bounded segment-fd cache is still to come (issue 3).
+// Active segments and connections hold file descriptors (sealed segments are bounded by
+// samsa.log.max.open.segment.files), so start with as many as the hard limit allows, as Kafka's packaging does
+// with a high ulimit -n.
 void raise_open_file_limit() {
   rlimit lim{};
   if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
@@ -88,6 +90,9 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
+  // sendfile(2) has no MSG_NOSIGNAL: a client that disconnects while its fetch is being sent must cost an EPIPE
+  // on that connection, not the process.
+  std::signal(SIGPIPE, SIG_IGN);
   auto logger = spdlog::stderr_color_mt("samsad");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(log_level));
@@ -137,6 +142,7 @@ int main(int argc, char** argv) {
   if (broker_role) {
     samsa::storage::manager_options log_opts;
     log_opts.retention_check_interval_ms = config->log_retention_check_interval_ms;
+    log_opts.max_open_segment_files = static_cast<size_t>(config->max_open_segment_files);
     auto opened = samsa::storage::log_manager::open(config->log_dirs, config->log_defaults, log_opts);
     if (!opened) {
       spdlog::critical("cannot load logs from {}: {}", config->log_dirs.front().string(), opened.error().message());

@@ -29,6 +29,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// __consumer_offsets as Kafka creates it: compacted, offsets.topic.* partitions, replicas and segment size.
+cluster::create_topic_request offsets_topic_request(const broker_config& c) {
+  cluster::create_topic_request req;
+  req.name = group::offsets_topic;
+  req.num_partitions = c.group.offsets_topic_num_partitions;
+  req.replication_factor = static_cast<int16_t>(c.group.offsets_topic_replication_factor);
+  req.configs = {{"cleanup.policy", std::optional<std::string>("compact")},
+                 {"segment.bytes", std::optional<std::string>(std::to_string(c.group.offsets_topic_segment_bytes))}};
+  return req;
+}
+
 // The group coordinator's view of __consumer_offsets.
 class offsets_backend_impl : public group::offsets_backend {
  public:
@@ -44,17 +55,10 @@ class offsets_backend_impl : public group::offsets_backend {
     }
     return out;
   }
-  bool create_offsets_topic(int32_t partitions) override {
-    // Asynchronous (through the controller): the coordinator answers COORDINATOR_NOT_AVAILABLE meanwhile and
-    // the broker starts it once the topic's partitions exist here. Compacted like Kafka's.
-    cluster::create_topic_request req;
-    req.name = group::offsets_topic;
-    req.num_partitions = partitions;
-    req.replication_factor = static_cast<int16_t>(b_.config().group.offsets_topic_replication_factor);
-    req.configs = {{"cleanup.policy", std::optional<std::string>("compact")},
-                   {"segment.bytes", std::optional<std::string>(
-                                         std::to_string(b_.config().group.offsets_topic_segment_bytes))}};
-    b_.request_topic_creation(std::move(req));
+  bool create_offsets_topic(int32_t) override {
+    // Asynchronous (through the controller, see broker::ensure_offsets_topic): the coordinator answers
+    // COORDINATOR_NOT_AVAILABLE meanwhile and the broker starts it once the topic's partitions exist here.
+    b_.request_topic_creation(offsets_topic_request(b_.config()));
     return false;
   }
   void post(std::function<void()> fn) override { boost::asio::post(b_.executor(), std::move(fn)); }
@@ -331,6 +335,17 @@ boost::asio::awaitable<void> create_in_background(broker& b, cluster::create_top
   }
 }
 }  // namespace
+
+boost::asio::awaitable<void> broker::ensure_offsets_topic() {
+  if (image().topic(group::offsets_topic) != nullptr) co_return;
+  std::vector<cluster::create_topic_request> reqs;
+  reqs.push_back(offsets_topic_request(config_));
+  auto r = co_await create_topics(std::move(reqs));
+  for (const auto& t : r) {
+    if (!t.error.ok() && t.error.code != kafka_error::topic_already_exists)
+      spdlog::warn("creating {} failed: {}", t.name, t.error.message);
+  }
+}
 
 void broker::request_topic_creation(cluster::create_topic_request req) {
   boost::asio::co_spawn(ex_, create_in_background(*this, std::move(req)), boost::asio::detached);

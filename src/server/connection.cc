@@ -87,7 +87,11 @@ asio::awaitable<bool> send_file_slice(connection_state& c, const storage::file_s
     }
     if (n < 0 && errno == EINTR) continue;
     // n == 0: the file is shorter than the slice (truncated underneath us); the response is now corrupt.
-    spdlog::warn("[{}] sendfile failed: {}", c.peer, n == 0 ? "short file" : std::strerror(errno));
+    if (c.closing || (n < 0 && (errno == EPIPE || errno == ECONNRESET || errno == EBADF))) {
+      spdlog::debug("[{}] client went away during sendfile: {}", c.peer, std::strerror(errno));
+    } else {
+      spdlog::warn("[{}] sendfile failed: {}", c.peer, n == 0 ? "short file" : std::strerror(errno));
+    }
     co_return false;
   }
   co_return true;

@@ -123,7 +123,9 @@ class Broker:
 
     # ---- lifecycle -------------------------------------------------------------------------------------
 
-    def start(self, timeout=START_TIMEOUT):
+    def start(self, timeout=START_TIMEOUT, wait=True):
+        """Start the process; with wait=True (default) return once the client listener accepts connections (the
+        broker opens it only after joining the metadata quorum). wait=False returns at once (see wait_ready)."""
         if self.running():
             raise BrokerError("%s already running (pid %d)" % (self.name, self.proc.pid))
         self.starts += 1
@@ -131,6 +133,11 @@ class Broker:
         self._log_file.write(("\n===== start #%d: %s\n" % (self.starts, " ".join(self.command()))).encode())
         self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=self._log_file,
                                      stderr=self._log_file, preexec_fn=_pdeathsig, close_fds=True)
+        if not wait:
+            return self
+        return self.wait_ready(timeout)
+
+    def wait_ready(self, timeout=START_TIMEOUT):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             rc = self.proc.poll()
@@ -397,6 +404,61 @@ def _parse_api_versions(frame, version):
             pos += 6
             apis[k] = (lo, hi)
     return corr, err, apis
+
+
+def metadata(port, timeout=10.0):
+    """Metadata v1 for all topics from the broker on `port` (one fresh connection) ->
+    {"brokers": {id: (host, port)}, "controller": id, "topics": {name: {partition: (leader, replicas, isr)}}}."""
+    with connect(port, timeout) as s:
+        s.sendall(request(3, 1, 77, struct.pack(">i", -1)))
+        f = read_frame(s)
+    if f is None:
+        raise AssertionError("Metadata v1: connection closed without a response")
+    pos = 4  # correlation id
+
+    def i16():
+        nonlocal pos
+        (v,) = struct.unpack_from(">h", f, pos)
+        pos += 2
+        return v
+
+    def i32():
+        nonlocal pos
+        (v,) = struct.unpack_from(">i", f, pos)
+        pos += 4
+        return v
+
+    def string():
+        nonlocal pos
+        n = i16()
+        if n < 0:
+            return None
+        v = f[pos:pos + n].decode()
+        pos += n
+        return v
+
+    out = {"brokers": {}, "topics": {}}
+    for _ in range(i32()):
+        node = i32()
+        host = string()
+        port_ = i32()
+        string()  # rack
+        out["brokers"][node] = (host, port_)
+    out["controller"] = i32()
+    for _ in range(i32()):
+        i16()  # error
+        name = string()
+        pos += 1  # is_internal
+        parts = {}
+        for _ in range(i32()):
+            i16()
+            p = i32()
+            leader = i32()
+            replicas = [i32() for _ in range(i32())]
+            isr = [i32() for _ in range(i32())]
+            parts[p] = (leader, replicas, isr)
+        out["topics"][name] = parts
+    return out
 
 
 def connect(port, timeout=10.0):

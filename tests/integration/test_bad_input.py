@@ -305,6 +305,27 @@ class FetchLongPoll(unittest.TestCase):
         self.assertGreater(rlen, 0, "woken Fetch must carry the new record")
         self.assertLess(dt, 5.0, "Fetch(max_wait 10 s) took %.2f s: not woken by the produce" % dt)
 
+    def test_client_vanishing_during_zero_copy_fetch(self):
+        """Clients that reset the connection while megabytes of fetched records are being sendfile()d to them cost
+        an EPIPE/ECONNRESET on that connection, never the broker (sendfile(2) has no MSG_NOSIGNAL: SIGPIPE must be
+        ignored)."""
+        topic = "raw-fetch-vanish"
+        payload = b"".join(b"%06d" % i + b"x" * 100_000 + b"\n" for i in range(40))
+        run([KCAT, "-P", "-b", self.broker.bootstrap, "-t", topic, "-p", "0", "-X", "message.max.bytes=200000"],
+            input=payload, timeout=60)
+        for round_ in range(10):
+            s = connect(self.broker.port)
+            # 30 pipelined 1 MiB fetches: far more than the socket buffers hold, then a reset (SO_LINGER 0).
+            s.sendall(b"".join(fetch_v4(1000 + i, topic, 0, 0, 100) for i in range(30)))
+            time.sleep(0.05)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+            time.sleep(0.05)
+            self.broker.assert_alive("after client reset %d during a large fetch" % round_)
+        dt, (_, _, err, hwm, _, rlen) = self.fetch(0, 100, topic=topic)
+        self.assertEqual(err, 0)
+        self.assertGreater(rlen, 0)
+
     def test_fetch_errors_are_prompt(self):
         dt, (_, _, err, _, _, _) = self.fetch(1000, 5000)
         self.assertEqual(err, 1, "fetch_offset above the HWM -> OFFSET_OUT_OF_RANGE(1)")

@@ -92,6 +92,9 @@ class broker {
   boost::asio::awaitable<std::vector<cluster::create_topic_result>> create_topics(
       std::vector<cluster::create_topic_request> reqs);
 
+  // Creates __consumer_offsets through the controller when it does not exist yet, and waits for the outcome.
+  boost::asio::awaitable<void> ensure_offsets_topic();
+
   // Fire-and-forget creation (logged on failure): callers learn the outcome from the next images.
   void request_topic_creation(cluster::create_topic_request req);
 

@@ -50,6 +50,7 @@ struct broker_config {
   int64_t log_flush_interval_ms = INT64_MAX;  // broker defaults for flush.ms / flush.messages
   int64_t log_flush_interval_messages = INT64_MAX;
   int64_t log_retention_check_interval_ms = 300000;
+  int64_t max_open_segment_files = 1024;      // samsa.log.max.open.segment.files (0: unbounded)
   storage::log_config log_defaults;
   std::string rack;
   // Every broker key with its effective value, and the keys set explicitly (file or --override), so

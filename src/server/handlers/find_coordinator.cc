@@ -1,5 +1,6 @@
-// FindCoordinator (10), v0-2. Single node: this broker leads every __consumer_offsets partition, so it is the
-// coordinator of every group. The offsets topic is created on the first lookup. v1+ key_type 1 (transactions)
+// FindCoordinator (10), v0-2. This broker is the coordinator of every group: it must lead every
+// __consumer_offsets partition, which holds with one node (with several nodes, coordinators per partition leader
+// come with replication). The offsets topic is created on the first lookup. v1+ key_type 1 (transactions)
 // is refused until transactions exist.
 #include "handlers.h"
 #include "samsa/group/coordinator.h"
@@ -13,6 +14,7 @@ boost::asio::awaitable<void> handle_find_coordinator(request_context& ctx) {
   broker& b = ctx.b;
   protocol::FindCoordinatorResponse resp;
   if (req.key_type == 0) {
+    co_await b.ensure_offsets_topic();  // the first lookup creates __consumer_offsets (through the controller)
     resp.error_code = b.groups().ensure_offsets_topic();
     if (resp.error_code) resp.error_message = "the offsets topic __consumer_offsets could not be created";
   } else if (req.key_type == 1) {
@@ -33,7 +35,6 @@ boost::asio::awaitable<void> handle_find_coordinator(request_context& ctx) {
     resp.port = -1;
   }
   ctx.respond(resp);
-  co_return;
 }
 
 }  // namespace samsa::server
