@@ -432,7 +432,11 @@ asio::awaitable<std::optional<std::string>> controller_node::serve_register(std:
   auto q = decode_registration(body);
   if (!q) co_return std::nullopt;
   const int64_t now = now_ms();
-  command<broker_registration_response> cmd = [req = *q, now](controller& c, const metadata_image& img) {
+  // The broker of this process: any older registration under our id is a previous, dead incarnation of this very
+  // process, so waiting out its session (DUPLICATE_BROKER_REGISTRATION) would only delay a restart.
+  const bool own_broker = q->id == opt_.node_id;
+  command<broker_registration_response> cmd = [req = *q, now, own_broker](controller& c, const metadata_image& img) {
+    if (own_broker) c.expire_session(req.id);
     return c.register_broker(img, req, now);
   };
   auto r = co_await execute(std::move(cmd));

@@ -222,7 +222,10 @@ int main(int argc, char** argv) {
     if (ec) return;
     const auto& img = ctl.image();
     const auto* self = img.broker(config->node_id);
-    const bool ready = !img.cluster_id().empty() && (!broker_role || (self != nullptr && !self->fenced));
+    // Our own registration (this incarnation's epoch), not one left over from before a restart.
+    const bool ready = !img.cluster_id().empty() &&
+                       (!broker_role || (self != nullptr && ctl.broker_epoch() >= 0 &&
+                                         self->broker_epoch == ctl.broker_epoch() && !self->fenced));
     if (!ready) {
       startup.expires_after(std::chrono::milliseconds(50));
       startup.async_wait(check_ready);

@@ -160,6 +160,18 @@ TEST(ControllerTest, ReRegistrationWithANewIncarnationFencesTheOldOne) {
   }
 }
 
+TEST(ControllerTest, ExpiredSessionAllowsImmediateReRegistration) {
+  // The controller's own process restarted: its broker's old incarnation is known to be dead.
+  harness h = three_brokers();
+  auto dup = h.ctl.register_broker(h.image, {2, {9, 9}, {}, {}}, h.now);
+  EXPECT_EQ(dup.response.error.code, err::duplicate_broker_registration);
+  h.ctl.expire_session(2);
+  auto again = h.commit(h.ctl.register_broker(h.image, {2, {9, 9}, {}, {}}, h.now));
+  ASSERT_TRUE(again.error.ok()) << again.error.message;
+  EXPECT_EQ(again.broker_epoch, 2);
+  EXPECT_TRUE(h.image.broker(2)->fenced);  // unfenced by its next heartbeat once caught up
+}
+
 TEST(ControllerTest, ControlledShutdownMovesLeadershipAway) {
   harness h = three_brokers();
   h.create("t", 6, 2);

@@ -187,6 +187,9 @@ class controller {
   controller_result<std::vector<broker_id>> tick(const metadata_image& img, int64_t now_ms);
   // Gives every registered broker a fresh session starting at now_ms (call on becoming the active controller).
   void reset_sessions(const metadata_image& img, int64_t now_ms);
+  // Forgets a broker's session: its next registration is not refused as a duplicate. For a broker known to be gone
+  // (the broker of this very controller process re-registering after a restart).
+  void expire_session(broker_id id) { last_contact_ms_.erase(id); }
 
   controller_result<alter_partition_response> alter_partition(const metadata_image& img,
                                                                const alter_partition_request& req);
