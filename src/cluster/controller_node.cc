@@ -254,7 +254,7 @@ void controller_node::run_broker_session(broker_registration_request reg) {
 asio::awaitable<void> controller_node::broker_loop(broker_registration_request reg) {
   std::weak_ptr<bool> alive = alive_;
   bool fenced = true;
-  while (!alive.expired() && !stopped_) {
+  while (!alive.expired() && !stopped_ && broker_epoch_ != -2) {
     if (broker_epoch_ < 0) {
       auto reply = co_await call_leader(rpc::register_req, encode_registration(reg));
       if (alive.expired() || stopped_) co_return;
@@ -262,6 +262,7 @@ asio::awaitable<void> controller_node::broker_loop(broker_registration_request r
         wire::reader r(*reply);
         auto err = get_error(r);
         const int64_t epoch = r.varlong();
+        if (broker_epoch_ == -2) co_return;  // shutting down meanwhile
         if (r.ok() && err.ok()) {
           broker_epoch_ = epoch;
           spdlog::info("broker {} registered with epoch {}", reg.id, epoch);
@@ -302,6 +303,21 @@ asio::awaitable<void> controller_node::broker_loop(broker_registration_request r
   }
 }
 
+asio::awaitable<void> controller_node::shutdown_broker(int32_t broker_id) {
+  if (broker_epoch_ < 0 || stopped_) co_return;
+  if (broker_timer_) broker_timer_->cancel();
+  std::string body;
+  wire::put_varlong(body, broker_id);
+  wire::put_varlong(body, broker_epoch_);
+  wire::put_varlong(body, committed_.version().offset);
+  wire::put_bool(body, false);
+  wire::put_bool(body, true);  // want_shutdown
+  broker_epoch_ = -2;          // the heartbeat loop stops (see broker_loop)
+  auto reply = co_await call_leader(rpc::heartbeat_req, std::move(body), 2000);
+  if (reply) spdlog::info("broker {} fenced for shutdown", broker_id);
+  else spdlog::warn("broker {}: no controller acknowledged the shutdown; its session will expire", broker_id);
+}
+
 asio::awaitable<producer_ids_response> controller_node::allocate_producer_ids() {
   std::string body;
   wire::put_varlong(body, opt_.node_id);
@@ -336,15 +352,17 @@ asio::awaitable<std::optional<std::string>> controller_node::forward(std::string
 
 // Sends a request to the current leader (or serves it here when this node is the leader) and waits for the reply.
 // Retries while no leader is known or the leader does not answer, up to a few seconds.
-asio::awaitable<std::optional<std::string>> controller_node::call_leader(uint8_t kind, std::string body) {
+asio::awaitable<std::optional<std::string>> controller_node::call_leader(uint8_t kind, std::string body,
+                                                                        int64_t deadline_ms) {
   std::weak_ptr<bool> alive = alive_;
-  const int64_t deadline = now_ms() + 5000;
+  const int64_t deadline = now_ms() + deadline_ms;
   while (!alive.expired() && !stopped_ && now_ms() < deadline) {
     const broker_id leader = leader_id();
     if (leader == opt_.node_id && active_) {
       // Local: run the same server-side code as a remote caller would.
       auto c = std::make_shared<pending_call>();
-      c->timer = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(opt_.request_timeout_ms));
+      c->timer = std::make_unique<asio::steady_timer>(
+          io_, std::chrono::milliseconds(std::max<int64_t>(1, deadline - now_ms())));
       const uint64_t corr = next_corr_++;
       calls_[corr] = c;
       asio::co_spawn(io_, serve_call(static_cast<raft::node_id>(opt_.node_id), kind, corr, body), asio::detached);

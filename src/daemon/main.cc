@@ -262,8 +262,17 @@ int main(int argc, char** argv) {
   signals.async_wait([&](const boost::system::error_code&, int sig) {
     spdlog::info("signal {}: shutting down", sig);
     if (srv) srv->stop();
-    ctl.stop();
-    io.stop();
+    if (!broker_role) {
+      ctl.stop();
+      io.stop();
+      return;
+    }
+    // Controlled shutdown: the controller fences this broker first (its partitions get new leaders now, and a
+    // restart registers at once), then the node leaves the quorum.
+    asio::co_spawn(io, ctl.shutdown_broker(config->node_id), [&](std::exception_ptr) {
+      ctl.stop();
+      io.stop();
+    });
   });
   io.run();
   ctl.stop();

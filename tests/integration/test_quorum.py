@@ -29,6 +29,7 @@ ELECTION_TIMEOUT_MS = 500
 # Election: the followers' timeout is randomised in [T, 2T); with pre-vote one extra round may be needed.
 # Generous on a loaded 2-core CI machine.
 FAILOVER_BOUND_S = 10.0
+SESSION_TIMEOUT_MS = 5000
 
 
 def cluster_nodes(n=3):
@@ -42,7 +43,7 @@ def cluster_nodes(n=3):
             "controller.quorum.voters": voters,
             "controller.quorum.election.timeout.ms": str(ELECTION_TIMEOUT_MS),
             "broker.heartbeat.interval.ms": "300",
-            "broker.session.timeout.ms": "3000",
+            "broker.session.timeout.ms": str(SESSION_TIMEOUT_MS),
         })
         b.overrides["listeners"] = "PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (client[i], ctrl[i])
         nodes.append(b)
@@ -149,6 +150,20 @@ class QuorumTest(unittest.TestCase):
         log("failover after kill -9 of the active controller: median %.2f s, max %.2f s over %d cycles; "
             "%d topics created, %d deleted (acknowledged)" % (statistics.median(failovers), max(failovers),
                                                               CYCLES, len(created), len(deleted)))
+        # Controlled shutdown: SIGTERM fences the broker at once (well before its session could expire), so the
+        # others stop listing it right away.
+        leaving = nodes[0] if controller_of(nodes) != 1 else nodes[1]
+        t0 = time.monotonic()
+        self.assertEqual(leaving.stop(), 0, "SIGTERM must shut down cleanly")
+        others = [b for b in nodes if b is not leaving]
+        node_id = nodes.index(leaving) + 1
+        wait_for(lambda: all(node_id not in harness.metadata(b.port, timeout=3)["brokers"] for b in others),
+                 10, interval=0.05, what="node %d to leave the broker list after SIGTERM" % node_id)
+        gone = time.monotonic() - t0
+        log("controlled shutdown: node %d fenced %.2f s after SIGTERM (session timeout %.1f s)"
+            % (node_id, gone, SESSION_TIMEOUT_MS / 1000))
+        self.assertLess(gone, SESSION_TIMEOUT_MS / 1000 * 0.8, "SIGTERM did not fence the broker before its session "
+                        "expired: no controlled shutdown")
         for b in nodes:
             b.stop()
 

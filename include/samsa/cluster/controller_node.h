@@ -99,6 +99,9 @@ class controller_node : public raft::state_machine {
   // until stop(). `on_unfenced` fires once, when the registration is committed and the broker unfenced.
   void run_broker_session(broker_registration_request reg);
   int64_t broker_epoch() const noexcept { return broker_epoch_; }
+  // Controlled shutdown: asks the active controller to fence this broker now (moving its leaderships away and
+  // letting a restart register at once) instead of waiting for its session to expire. Best effort, bounded wait.
+  boost::asio::awaitable<void> shutdown_broker(int32_t broker_id);
 
   // A block of producer ids from the active controller (local or remote). Error code on failure.
   boost::asio::awaitable<producer_ids_response> allocate_producer_ids();
@@ -127,7 +130,8 @@ class controller_node : public raft::state_machine {
   boost::asio::awaitable<void> controller_loop();
   boost::asio::awaitable<void> broker_loop(broker_registration_request reg);
   void on_app_message(raft::node_id from, std::string_view payload);
-  boost::asio::awaitable<std::optional<std::string>> call_leader(uint8_t kind, std::string body);
+  boost::asio::awaitable<std::optional<std::string>> call_leader(uint8_t kind, std::string body,
+                                                                 int64_t deadline_ms = 5000);
   boost::asio::awaitable<void> serve_call(raft::node_id from, uint8_t kind, uint64_t corr, std::string body);
   boost::asio::awaitable<std::optional<std::string>> serve_register(std::string body);
   boost::asio::awaitable<std::optional<std::string>> serve_heartbeat(std::string body);
