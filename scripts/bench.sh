@@ -10,6 +10,7 @@
 #   SAMSA_BENCH_DATA       parent of the temporary data dir (default: $TMPDIR or /tmp)
 #   SAMSA_BENCH_PORT       broker port (default 19092)
 #   SAMSA_BENCH_SECONDS    duration of each produce run (default 8)
+#   SAMSA_BENCH_REPS       runs of each workload and reference, alternated; the table shows medians (default 3)
 #   SAMSA_BENCH_NOTE       text added under the table (e.g. "shared VM, other builds running")
 #   SAMSA_BENCH_NO_DOC=1   print the table only, leave docs/benchmarks.md alone
 set -euo pipefail
@@ -17,6 +18,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 PORT=${SAMSA_BENCH_PORT:-19092}
 SECS=${SAMSA_BENCH_SECONDS:-8}
+REPS=${SAMSA_BENCH_REPS:-3}
 IPERF_PORT=$((PORT + 1))
 
 # Benchmark-only tools (not part of setup.sh / the test command).
@@ -55,6 +57,7 @@ RESULTS=$WORK/results.jsonl
 record() { python3 -c 'import json,sys; d=json.loads(sys.argv[2]); d["label"]=sys.argv[1]; print(json.dumps(d))' "$1" "$2" >>"$RESULTS"; }
 
 # --- references ---------------------------------------------------------------------------------------------------
+iperf_ref() {
 echo "bench: iperf3 loopback, 1 stream, 5 s" >&2
 iperf3 -s -1 -p "$IPERF_PORT" >/dev/null 2>&1 &
 IPERF_PID=$!
@@ -63,6 +66,7 @@ iperf_json=$(iperf3 -c 127.0.0.1 -p "$IPERF_PORT" -P 1 -t 5 -J)
 wait "$IPERF_PID" 2>/dev/null || true
 IPERF_PID=""
 record iperf3 "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps({"mb_per_s": d["end"]["sum_received"]["bits_per_second"]/8e6}))' <<<"$iperf_json")"
+}
 
 mkdir -p "$WORK/data"
 fio_ref() {  # label, extra fio args...
@@ -77,9 +81,12 @@ j=json.load(sys.stdin)["jobs"][0]
 w=j["write"]; s=j.get("sync",{}).get("lat_ns",{}).get("percentile",{})
 print(json.dumps({"mb_per_s": w["bw_bytes"]/1e6, "sync_p99_us": s.get("99.000000",0)/1e3}))' <<<"$out")"
 }
-echo "bench: fio 1 MiB buffered write (1 GiB) and 1 MiB write+fdatasync (5 s) in $WORK/data" >&2
-fio_ref fio_buffered --size=1G
-fio_ref fio_fdatasync --size=1G --fdatasync=1 --runtime=5 --time_based=0
+for i in $(seq 1 "$REPS"); do
+  iperf_ref
+  echo "bench: fio 1 MiB buffered write (1 GiB) and 1 MiB write+fdatasync (5 s) in $WORK/data (#$i)" >&2
+  fio_ref fio_buffered --size=1G
+  fio_ref fio_fdatasync --size=1G --fdatasync=1 --runtime=5 --time_based=0
+done
 
 # --- broker -------------------------------------------------------------------------------------------------------
 (cd "$WORK" && exec "$SAMSAD" -o "listeners=PLAINTEXT://$BROKER" -o "log.dirs=$WORK/data" -o num.partitions=16 \
@@ -99,22 +106,30 @@ run() {  # label, samsa_e2e args...
   record "$label" "$out"
 }
 THR=(--partitions 16 --producers 2 --linger-ms 5 --batch-size 1048576 --duration "$SECS")
-run produce_1k_acks1 produce --topic p1k "${THR[@]}" --size 1024 --acks 1
-run consume_1k consume --topic p1k
-run produce_1k_acksall produce --topic p1kall "${THR[@]}" --size 1024 --acks all
-run produce_100b produce --topic p100 "${THR[@]}" --size 100 --acks 1
-run one_in_flight produce --topic lat --partitions 1 --size 1024 --acks all --linger-ms 0 --max-in-flight 1 \
-  --max-outstanding 1 --duration "$SECS"
+# Each round produces to a fresh topic (the consume run reads that round's 1 KiB topic), so rounds are alike.
+for i in $(seq 1 "$REPS"); do
+  run produce_1k_acks1 produce --topic "p1k-$i" "${THR[@]}" --size 1024 --acks 1
+  run consume_1k consume --topic "p1k-$i"
+  run consume_1k_10mib consume --topic "p1k-$i" --set max.partition.fetch.bytes=10485760
+  run produce_1k_acksall produce --topic "p1kall-$i" "${THR[@]}" --size 1024 --acks all
+  run produce_100b produce --topic "p100-$i" "${THR[@]}" --size 100 --acks 1
+  run one_in_flight produce --topic "lat-$i" --partitions 1 --size 1024 --acks all --linger-ms 0 --max-in-flight 1 \
+    --max-outstanding 1 --duration "$SECS"
+done
 
 # --- table --------------------------------------------------------------------------------------------------------
 TABLE=$WORK/table.md
 NOTE=${SAMSA_BENCH_NOTE:-}
 FSTYPE=$(df -T "$WORK/data" | awk 'NR==2 {print $2}')
 python3 - "$RESULTS" "$TABLE" "$NOTE" "$FSTYPE" <<'EOF'
-import json, os, platform, subprocess, sys, time
-r = {}
+import json, os, platform, statistics, subprocess, sys, time
+runs = {}
 for line in open(sys.argv[1]):
-    d = json.loads(line); r[d["label"]] = d
+    d = json.loads(line); runs.setdefault(d["label"], []).append(d)
+# Medians over the runs of each workload/reference, field by field.
+r = {k: {f: statistics.median(d[f] for d in v) for f in v[0] if isinstance(v[0][f], (int, float)) and not isinstance(v[0][f], bool)}
+     for k, v in runs.items()}
+n_runs = min(len(v) for v in runs.values())
 ip = r["iperf3"]["mb_per_s"]; buf = r["fio_buffered"]["mb_per_s"]; fs = r["fio_fdatasync"]
 p1, pall, p100, c, lat = (r[k] for k in ("produce_1k_acks1", "produce_1k_acksall", "produce_100b", "consume_1k", "one_in_flight"))
 def mb(x): return f"{x:,.0f} MB/s"
@@ -138,7 +153,8 @@ cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
 out = []
 out.append(f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `scripts/bench.sh` at commit "
            f"`{sh('git rev-parse --short HEAD')}`: {os.cpu_count()} CPUs ({cpu}), kernel {platform.release()}, "
-           f"load average at the end {' '.join(open('/proc/loadavg').read().split()[:3])}. References were measured in the same run; "
+           f"load average at the end {' '.join(open('/proc/loadavg').read().split()[:3])}. Every figure is the median of {n_runs} runs "
+           f"(workloads and references alternated in rounds). References were measured in the same run; "
            f"the broker's data dir and fio's file were on the same filesystem ({sys.argv[4]}).")
 out.append("")
 out.append("| Workload | Samsa | Reference (same run) | Ratio | Goal (issue 5) | Met |")
@@ -150,6 +166,12 @@ out.append(f"Other references: fio 1 MiB buffered write {mb(buf)}; fio 1 MiB wri
 for k in ("produce_1k_acks1", "produce_1k_acksall", "produce_100b"):
     d = r[k]
     out.append(f"Delivery latency under load, {k}: p50 {d['p50_us']/1e3:.1f} ms, p99 {d['p99_us']/1e3:.1f} ms, p99.9 {d['p999_us']/1e3:.1f} ms.")
+c10 = r["consume_1k_10mib"]
+out.append(f"Consume as above but max.partition.fetch.bytes 10 MiB (the benchmark's setting before 2026-11-25): "
+           f"{mb(c10['mb_per_s'])} ({c10['mb_per_s']/ip:.0%} of iperf3); the client page-faults in a fresh mmap'ed "
+           f"buffer per response of up to 50 MB (profile: docs/architecture.md, Threading model).")
+for k in ("consume_1k", "consume_1k_10mib", "produce_1k_acks1", "produce_1k_acksall", "iperf3"):
+    out.append(f"Runs, {k}: " + ", ".join(f"{d['mb_per_s']:,.0f}" for d in runs[k]) + " MB/s.")
 if sys.argv[3]:
     out.append(""); out.append(sys.argv[3])
 open(sys.argv[2], "w").write("\n".join(out) + "\n")
@@ -165,7 +187,7 @@ intro = ("How to reproduce: `bash scripts/bench.sh` (builds `build-release/`, st
          "temporary data dir, runs the references and `samsa_e2e` workloads, rewrites this section). Each produce run "
          "lasts 8 s with 2 producer threads (each its own librdkafka client, linger.ms 5, batch.size 1 MiB, keyless "
          "messages over 16 partitions); consume reads the 1 KiB topic just produced, from offset 0, timed from the first "
-         "message; the latency run sends one 1 KiB message at a time (linger.ms 0, max.in.flight 1, acks=all) to a "
+         "message, with the consumer's default fetch sizes (max.partition.fetch.bytes 1 MiB, fetch.max.bytes 50 MB); the latency run sends one 1 KiB message at a time (linger.ms 0, max.in.flight 1, acks=all) to a "
          "1-partition topic. MB/s are payload bytes (10^6). `samsa_e2e` without arguments lists its options.\n\n")
 section = "## End to end\n\n" + intro + table
 text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"

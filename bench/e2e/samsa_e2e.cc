@@ -315,8 +315,12 @@ int consume(const options& o) {
   set(conf, "enable.auto.commit", "false");
   set(conf, "enable.partition.eof", "false");
   set(conf, "auto.offset.reset", "earliest");
+  // Kafka's and librdkafka's defaults. A larger max.partition.fetch.bytes (10 MiB was used until 2026-11-25) makes
+  // 16-partition responses of up to fetch.max.bytes (50 MB), above glibc's largest mmap threshold (32 MiB): every
+  // response buffer is then a fresh mmap that the client page-faults in while recv() copies into it, and the
+  // consumer, not the broker, ran at ~160 MB/s (docs/benchmarks.md, End to end). Override with --set.
   set(conf, "fetch.max.bytes", "52428800");
-  set(conf, "max.partition.fetch.bytes", "10485760");
+  set(conf, "max.partition.fetch.bytes", "1048576");
   set(conf, "queued.max.messages.kbytes", "262144");
   set(conf, "fetch.wait.max.ms", "100");
   for (auto& [k, v] : o.extra) set(conf, k, v);
