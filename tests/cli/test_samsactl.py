@@ -524,6 +524,56 @@ class QuickstartTour(unittest.TestCase):
                     self.assertEqual(got, expected, cmd)
 
 
+class ClusterHealthMultiNode(unittest.TestCase):
+    """cluster health against a real 3-node cluster: unhealthy (exit 5, leaderless partitions, the dead broker
+    named) while a node is down, healthy again once it is back."""
+
+    def test_health_follows_a_dead_broker(self):
+        import harness
+        n = 3
+        client = [harness.free_port() for _ in range(n)]
+        ctrl = [harness.free_port() for _ in range(n)]
+        voters = ",".join("%d@127.0.0.1:%d" % (i + 1, ctrl[i]) for i in range(n))
+        nodes = []
+        for i in range(n):
+            b = harness.Broker(name="health-node%d" % (i + 1), port=client[i], overrides={
+                "node.id": str(i + 1), "controller.quorum.voters": voters,
+                "broker.heartbeat.interval.ms": "200", "broker.session.timeout.ms": "2000"})
+            b.overrides["listeners"] = "PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (client[i], ctrl[i])
+            nodes.append(b.start(wait=False))
+        for b in nodes:
+            b.wait_ready(timeout=30)
+        all_brokers = ",".join(b.bootstrap for b in nodes)
+        ok("topic", "create", "spread", "-p", "6", "-r", "1", brokers=all_brokers)
+        harness.wait_for(lambda: run("cluster", "health", brokers=all_brokers).returncode == 0, 15,
+                         what="a healthy cluster")
+        controller = json.loads(ok("cluster", "info", "--format", "json", brokers=all_brokers).out)
+        victim_id = next(i for i in (3, 2) if i != controller.get("controller_id", controller.get("controller")))
+        victim = nodes[victim_id - 1]
+        live = ",".join(b.bootstrap for b in nodes if b is not victim)
+        victim.kill9()
+
+        def unhealthy():
+            p = run("cluster", "health", "--format", "json", brokers=live)
+            return p if p.returncode == 5 else None
+        p = harness.wait_for(unhealthy, 20, interval=0.3, what="cluster health to report the dead broker")
+        j = json.loads(p.out)
+        self.assertFalse(j["healthy"])
+        self.assertIn(victim_id, j["down_brokers"])
+        self.assertGreaterEqual(j["leaderless_partitions"], 1, j)
+        table = run("cluster", "health", brokers=live)
+        self.assertEqual(table.returncode, 5)
+        self.assertIn("HEALTHY:                      no", table.out)
+
+        victim.start(timeout=30)
+        p = run("cluster", "health", "--watch", "0.3", "--exit-when-healthy", "--format", "json",
+                brokers=all_brokers, timeout=40)
+        self.assertEqual(p.returncode, 0, p.err)
+        self.assertTrue(json.loads(p.out.splitlines()[-1])["healthy"])
+        for b in nodes:
+            b.stop()
+
+
 def main():
     global SAMSACTL, BROKER
     ap = argparse.ArgumentParser()
