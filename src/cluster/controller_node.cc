@@ -22,6 +22,7 @@ constexpr uint8_t register_req = 1, register_resp = 2;
 constexpr uint8_t heartbeat_req = 3, heartbeat_resp = 4;
 constexpr uint8_t forward_req = 5, forward_resp = 6;
 constexpr uint8_t producer_ids_req = 7, producer_ids_resp = 8;
+constexpr uint8_t fetch_req = 9, fetch_resp = 10;  // observers following the committed metadata log
 }  // namespace rpc
 
 struct controller_node::pending_call {
@@ -102,7 +103,9 @@ result<std::unique_ptr<controller_node>> controller_node::open(asio::io_context&
   d.tick = n->opt_.tick;
   d.raft.id = static_cast<raft::node_id>(n->opt_.node_id);
   for (const auto& [id, ep] : n->opt_.voters) d.raft.voters.push_back(static_cast<raft::node_id>(id));
-  if (d.raft.voters.empty()) d.raft.voters.push_back(d.raft.id);
+  // An observer's core is a placeholder the driver never runs (it must name itself to be valid).
+  if (d.raft.voters.empty() || n->opt_.observer) d.raft.voters.push_back(d.raft.id);
+  d.observer = n->opt_.observer;
   const auto tick_ms = std::max<int64_t>(1, n->opt_.tick.count());
   d.raft.election_tick = static_cast<int>(std::max<int64_t>(2, n->opt_.election_timeout_ms / tick_ms));
   d.raft.heartbeat_tick = std::max(1, d.raft.election_tick / 10);
@@ -123,7 +126,7 @@ result<std::unique_ptr<controller_node>> controller_node::open(asio::io_context&
 void controller_node::start() {
   loop_timer_ = std::make_unique<asio::steady_timer>(io_);
   driver_->start();
-  asio::co_spawn(io_, controller_loop(), asio::detached);
+  asio::co_spawn(io_, opt_.observer ? observer_loop() : controller_loop(), asio::detached);
 }
 
 void controller_node::stop() {
@@ -137,6 +140,7 @@ void controller_node::stop() {
 }
 
 broker_id controller_node::leader_id() const noexcept {
+  if (opt_.observer) return observed_leader_;
   const raft::node_id l = driver_->raft().leader();
   return l == raft::no_node ? -1 : static_cast<broker_id>(l);
 }
@@ -174,7 +178,7 @@ void controller_node::apply(const raft::entry& e) {
     spdlog::info("node {} is the active controller (epoch {})", opt_.node_id, e.term);
   }
   if (active_ && e.index >= last_proposed_) latest_ = committed_;
-  if (++applied_since_snapshot_ >= opt_.snapshot_every_entries && driver_) {
+  if (!opt_.observer && ++applied_since_snapshot_ >= opt_.snapshot_every_entries && driver_) {
     applied_since_snapshot_ = 0;
     // Safe inside apply: the driver compacts after the current batch is handled (it queues the request).
     asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_), index = e.index] {
@@ -373,23 +377,13 @@ asio::awaitable<std::optional<std::string>> controller_node::call_leader(uint8_t
       co_return c->reply;
     }
     if (leader >= 0 && leader != opt_.node_id) {
-      auto c = std::make_shared<pending_call>();
-      c->timer = std::make_unique<asio::steady_timer>(io_, 2s);
-      const uint64_t corr = next_corr_++;
-      calls_[corr] = c;
-      std::string msg(1, static_cast<char>(kind));
-      put_u64(msg, corr);
-      msg += body;
-      driver_->send_app(static_cast<raft::node_id>(leader), msg);
-      boost::system::error_code ec;
-      co_await c->timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      auto reply = co_await call_node(leader, kind, body, 2s);
       if (alive.expired()) co_return std::nullopt;
-      calls_.erase(corr);
-      if (c->reply) {
+      if (reply) {
         // A leader that is not (yet) active answers not_controller: wait and try again.
-        wire::reader r(*c->reply);
+        wire::reader r(*reply);
         auto err = get_error(r);
-        if (!(r.ok() && err.code == err::not_controller)) co_return c->reply;
+        if (!(r.ok() && err.code == err::not_controller)) co_return reply;
       }
     }
     asio::steady_timer pause(io_, 100ms);
@@ -397,6 +391,131 @@ asio::awaitable<std::optional<std::string>> controller_node::call_leader(uint8_t
     co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   co_return std::nullopt;
+}
+
+asio::awaitable<std::optional<std::string>> controller_node::call_node(broker_id node, uint8_t kind, std::string body,
+                                                                      std::chrono::milliseconds timeout) {
+  std::weak_ptr<bool> alive = alive_;
+  auto c = std::make_shared<pending_call>();
+  c->timer = std::make_unique<asio::steady_timer>(io_, timeout);
+  const uint64_t corr = next_corr_++;
+  calls_[corr] = c;
+  std::string msg(1, static_cast<char>(kind));
+  put_u64(msg, corr);
+  msg += body;
+  driver_->send_app(static_cast<raft::node_id>(node), msg);
+  boost::system::error_code ec;
+  co_await c->timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  if (alive.expired()) co_return std::nullopt;
+  calls_.erase(corr);
+  co_return c->reply;
+}
+
+// --- observers: following the committed log -------------------------------------------------------------------------
+//
+// fetch_req: [varlong observer id][string reply host][varlong reply port][uvarint after index]
+// fetch_resp: [varlong leader id][bool is_leader][uvarint commit][bool has snapshot][snapshot: uvarint index,
+//             uvarint term, string data][uvarint n][n x (uvarint index, uvarint term, string data)]
+// Only the leader answers with data, and only committed entries (at most 500 per reply).
+
+std::optional<std::string> controller_node::serve_fetch(raft::node_id from, std::string_view body) {
+  wire::reader r(body);
+  r.varint32();
+  const std::string host = r.string();
+  const int32_t port = r.varint32();
+  const uint64_t after = r.uvarint();
+  if (!r.ok() || port <= 0 || port > 65535) return std::nullopt;
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) return std::nullopt;
+  if (!opt_.voters.count(static_cast<broker_id>(from))) {
+    driver_->ensure_peer(from, asio::ip::tcp::endpoint(addr, static_cast<uint16_t>(port)));
+  }
+  std::string out;
+  const raft::core& core = driver_->raft();
+  wire::put_varlong(out, leader_id());
+  const bool leading = core.role() == raft::role_kind::leader && !opt_.observer;
+  wire::put_bool(out, leading);
+  if (!leading) return out;
+  const raft::index_t commit = core.commit();
+  wire::put_uvarint(out, commit);
+  raft::index_t start = after + 1;
+  const auto& snap = core.latest_snapshot();
+  if (after < core.log().snapshot_index() && snap.index > 0) {
+    wire::put_bool(out, true);
+    wire::put_uvarint(out, snap.index);
+    wire::put_uvarint(out, snap.term);
+    wire::put_string(out, snap.data);
+    start = snap.index + 1;
+  } else {
+    wire::put_bool(out, false);
+  }
+  auto entries = start <= commit ? core.log().slice(start, commit, 500) : std::vector<raft::entry>{};
+  wire::put_uvarint(out, entries.size());
+  for (const auto& e : entries) {
+    wire::put_uvarint(out, e.index);
+    wire::put_uvarint(out, e.term);
+    wire::put_string(out, e.data);
+  }
+  return out;
+}
+
+asio::awaitable<void> controller_node::observer_loop() {
+  std::weak_ptr<bool> alive = alive_;
+  std::vector<broker_id> voters;
+  for (const auto& [id, ep] : opt_.voters) voters.push_back(id);
+  size_t next = 0;
+  while (!alive.expired() && !stopped_ && !voters.empty()) {
+    const broker_id target = observed_leader_ >= 0 ? observed_leader_ : voters[next++ % voters.size()];
+    const int64_t applied = committed_.version().offset;
+    std::string body;
+    wire::put_varlong(body, opt_.node_id);
+    wire::put_string(body, opt_.advertised_host);
+    wire::put_varlong(body, driver_->port());
+    wire::put_uvarint(body, applied < 0 ? 0 : static_cast<uint64_t>(applied));
+    auto reply = co_await call_node(target, rpc::fetch_req, std::move(body), 1s);
+    if (alive.expired() || stopped_) co_return;
+    bool more = false;
+    if (!reply) {
+      observed_leader_ = -1;  // silent: try the next voter
+    } else {
+      wire::reader r(*reply);
+      const broker_id leader = r.varint32();
+      const bool leading = r.boolean();
+      if (!r.ok()) {
+        observed_leader_ = -1;
+      } else if (!leading) {
+        observed_leader_ = (leader >= 0 && leader != target && opt_.voters.count(leader)) ? leader : -1;
+      } else {
+        observed_leader_ = target;
+        const uint64_t commit = r.uvarint();
+        if (r.boolean()) {
+          raft::snapshot snap;
+          snap.index = r.uvarint();
+          snap.term = r.uvarint();
+          snap.data = r.string();
+          if (r.ok() && static_cast<int64_t>(snap.index) > committed_.version().offset) restore(snap);
+        }
+        const size_t n = r.count(3);
+        for (size_t i = 0; i < n && r.ok(); ++i) {
+          raft::entry e;
+          e.index = r.uvarint();
+          e.term = r.uvarint();
+          e.data = r.string();
+          if (!r.ok()) break;
+          // Raft indexes start at 1; the empty image is at -1.
+          const int64_t expected = std::max<int64_t>(committed_.version().offset, 0) + 1;
+          if (static_cast<int64_t>(e.index) != expected) break;  // not contiguous: refetch
+          apply(e);
+        }
+        more = committed_.version().offset >= 0 && static_cast<uint64_t>(committed_.version().offset) < commit;
+      }
+    }
+    if (more) continue;
+    loop_timer_->expires_after(std::max<std::chrono::milliseconds>(opt_.tick, 50ms));
+    boost::system::error_code ec;
+    co_await loop_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 void controller_node::on_app_message(raft::node_id from, std::string_view payload) {
@@ -409,6 +528,10 @@ void controller_node::on_app_message(raft::node_id from, std::string_view payloa
     if (it == calls_.end()) return;  // timed out already
     it->second->reply = std::move(body);
     it->second->timer->cancel();
+    return;
+  }
+  if (kind == rpc::fetch_req) {
+    if (auto out = serve_fetch(from, body)) reply(from, rpc::fetch_resp, corr, std::move(*out));
     return;
   }
   asio::co_spawn(io_, serve_call(from, kind, corr, std::move(body)), asio::detached);

@@ -9,7 +9,7 @@ namespace {
 
 constexpr config_key kKeys[] = {
     {"process.roles", "broker,controller",
-     "Roles of this node: broker,controller (combined) or controller. A broker-only node is not supported yet."},
+     "Roles of this node: broker,controller (combined), controller, or broker (follows the quorum without voting)."},
     {"node.id", "1", "This node's id, reported to clients in Metadata."},
     {"listeners", "PLAINTEXT://127.0.0.1:9092",
      "Comma-separated NAME://host:port listeners. Those named in controller.listener.names carry the metadata quorum."},
@@ -201,8 +201,8 @@ result<server::broker_config> build_broker_config(const properties& given, std::
         return std::make_error_code(std::errc::invalid_argument);
       }
     }
-    if (!q.controller_role) {
-      error = "process.roles=broker (a broker without a controller) is not supported yet: use broker,controller";
+    if (!q.controller_role && !q.broker_role) {
+      error = "process.roles is empty (expected broker, controller or broker,controller)";
       return std::make_error_code(std::errc::invalid_argument);
     }
   }
@@ -292,11 +292,16 @@ result<server::broker_config> build_broker_config(const properties& given, std::
     return std::make_error_code(std::errc::invalid_argument);
   }
   if (!ok) return std::make_error_code(std::errc::invalid_argument);
-  if (!q.voters.empty() && !q.voters.count(c.node_id)) {
+  if (q.controller_role && !q.voters.empty() && !q.voters.count(c.node_id)) {
     error = "controller.quorum.voters does not name this node (node.id=" + std::to_string(c.node_id) + ")";
     return std::make_error_code(std::errc::invalid_argument);
   }
-  if (q.voters.size() > 1 && c.controller_listeners.empty()) {
+  if (!q.controller_role && (q.voters.empty() || q.voters.count(c.node_id))) {
+    error = "a broker-only node (process.roles=broker) needs controller.quorum.voters naming the controllers, "
+            "and must not be one of them";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  if (q.controller_role && q.voters.size() > 1 && c.controller_listeners.empty()) {
     error = "a multi-voter quorum needs a controller listener in listeners (e.g. CONTROLLER://host:port)";
     return std::make_error_code(std::errc::invalid_argument);
   }

@@ -166,7 +166,20 @@ int main(int argc, char** argv) {
     }
     q.voters[id] = *resolved;
   }
-  if (!config->controller_listeners.empty()) {
+  if (!quorum.controller_role) {
+    // A broker-only node: an observer of the quorum. The controllers reply to it on an ephemeral port of the
+    // client listener's host.
+    q.observer = true;
+    const auto& adv = config->advertised_listeners.empty() ? config->listeners.front()
+                                                           : config->advertised_listeners.front();
+    q.advertised_host = adv.host.empty() || adv.host == "0.0.0.0" ? "127.0.0.1" : adv.host;
+    auto l = resolve(io, samsa::server::endpoint{"", config->listeners.front().host, 0});
+    if (!l) {
+      spdlog::critical("cannot resolve {}", config->listeners.front().host);
+      return 2;
+    }
+    q.listen = *l;
+  } else if (!config->controller_listeners.empty()) {
     auto l = resolve(io, config->controller_listeners.front());
     if (!l) {
       spdlog::critical("cannot resolve the controller listener {}", config->controller_listeners.front().host);

@@ -79,6 +79,15 @@ void coordinator::start() {
   backend_.post([step] { (*step)(0); });
 }
 
+void coordinator::adopt_new_offsets_topic() {
+  auto parts = backend_.offsets_partitions();
+  if (parts.empty()) return;
+  partitions_ = static_cast<int32_t>(parts.size());
+  loaded_.assign(static_cast<size_t>(partitions_), true);
+  configure_partitions();
+  spdlog::info("group coordinator: {} created with {} partitions", offsets_topic, partitions_);
+}
+
 void coordinator::load_partition(int32_t p) {
   auto parts = backend_.offsets_partitions();
   if (static_cast<size_t>(p) >= parts.size()) {

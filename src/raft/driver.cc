@@ -32,7 +32,7 @@ driver::driver(asio::io_context& io, driver_options opt, state_machine& sm, core
 result<std::shared_ptr<driver>> driver::open(asio::io_context& io, driver_options opt, state_machine& sm) {
   auto disk = disk_log::open(opt.dir);
   if (!disk) return disk.error();
-  if (disk->state.snap.index > 0) sm.restore(disk->state.snap);
+  if (disk->state.snap.index > 0 && !opt.observer) sm.restore(disk->state.snap);
   auto c = core::open(opt.raft, std::move(disk->state));
   if (!c) return c.error();
   std::shared_ptr<driver> d(new driver(io, std::move(opt), sm, std::move(*c), std::move(disk->log)));
@@ -56,8 +56,33 @@ void driver::set_peers(const std::map<node_id, tcp::endpoint>& peers) {
   }
 }
 
+void driver::ensure_peer(node_id id, const tcp::endpoint& ep) {
+  if (id == core_.id() || stopped_) return;
+  auto it = peers_.find(id);
+  if (it != peers_.end()) {
+    if (it->second.endpoint != ep) {
+      it->second.endpoint = ep;
+      boost::system::error_code ignored;
+      if (it->second.socket) it->second.socket->close(ignored);
+    }
+    return;
+  }
+  peer& p = peers_[id];
+  p.endpoint = ep;
+  p.wake = std::make_unique<asio::steady_timer>(io_);
+  auto self = shared_from_this();
+  asio::co_spawn(io_, [self, id]() { return self->send_loop(id); }, asio::detached);
+}
+
 void driver::start() {
   auto self = shared_from_this();
+  if (opt_.observer) {
+    asio::co_spawn(io_, [self]() { return self->accept_loop(); }, asio::detached);
+    for (auto& [id, p] : peers_) {
+      asio::co_spawn(io_, [self, id = id]() { return self->send_loop(id); }, asio::detached);
+    }
+    return;
+  }
   asio::co_spawn(io_, [self]() { return self->tick_loop(); }, asio::detached);
   asio::co_spawn(io_, [self]() { return self->accept_loop(); }, asio::detached);
   for (auto& [id, p] : peers_) {
@@ -181,6 +206,7 @@ asio::awaitable<void> driver::read_loop(std::shared_ptr<tcp::socket> s) {
       if (app_handler_) app_handler_(from, std::string_view(buf).substr(9));
       continue;
     }
+    if (opt_.observer) continue;  // an observer's core takes no part in Raft
     auto m = codec::decode_message(buf);
     if (!m) break;
     if (!core_.step(*m)) process_ready();  // misaddressed messages are ignored

@@ -247,7 +247,7 @@ void broker::on_metadata(const cluster::metadata_image& before, const cluster::m
   if (const topic* t = find_topic(group::offsets_topic); t && !t->partitions.empty() &&
       std::all_of(t->partitions.begin(), t->partitions.end(), [](auto& p) { return !!p; }) &&
       !before.topic(group::offsets_topic)) {
-    groups_->start();
+    groups_->adopt_new_offsets_topic();  // created while running: empty, nothing to load
   }
 }
 

@@ -32,10 +32,23 @@ FAILOVER_BOUND_S = 10.0
 SESSION_TIMEOUT_MS = 5000
 
 
-def cluster_nodes(n=3):
+def cluster_nodes(n=3, brokers_only=0):
+    """n combined voters, then `brokers_only` broker-only nodes (process.roles=broker, ids n+1...)."""
     client = [free_port() for _ in range(n)]
     ctrl = [free_port() for _ in range(n)]
     voters = ",".join("%d@127.0.0.1:%d" % (i + 1, ctrl[i]) for i in range(n))
+    nodes = []
+    for j in range(brokers_only):
+        i = n + j
+        b = Broker(name="node%d-broker" % (i + 1), overrides={
+            "process.roles": "broker",
+            "node.id": str(i + 1),
+            "controller.quorum.voters": voters,
+            "broker.heartbeat.interval.ms": "300",
+            "broker.session.timeout.ms": str(SESSION_TIMEOUT_MS),
+        })
+        nodes.append(b)
+    observers = nodes
     nodes = []
     for i in range(n):
         b = Broker(name="node%d" % (i + 1), port=client[i], overrides={
@@ -47,7 +60,7 @@ def cluster_nodes(n=3):
         })
         b.overrides["listeners"] = "PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (client[i], ctrl[i])
         nodes.append(b)
-    return nodes
+    return nodes + observers
 
 
 def controller_of(nodes, exclude=None):
@@ -164,6 +177,44 @@ class QuorumTest(unittest.TestCase):
             % (node_id, gone, SESSION_TIMEOUT_MS / 1000))
         self.assertLess(gone, SESSION_TIMEOUT_MS / 1000 * 0.8, "SIGTERM did not fence the broker before its session "
                         "expired: no controlled shutdown")
+        for b in nodes:
+            b.stop()
+
+    def test_broker_only_node_follows_the_quorum(self):
+        """process.roles=broker: node 4 votes in nothing, follows the committed metadata log from the quorum leader,
+        registers with the active controller, serves its partitions and forwards admin requests; it keeps up when
+        the active controller is killed."""
+        nodes = cluster_nodes(3, brokers_only=1)
+        observer = nodes[3]
+        for b in nodes:
+            b.start(wait=False)
+        for b in nodes:
+            b.wait_ready(timeout=30)
+        self.assertIn(4, harness.metadata(nodes[0].port)["brokers"], "the broker-only node registered")
+        # Admin through the broker-only node only: forwarded to the active controller.
+        admin = AdminClient({"bootstrap.servers": observer.bootstrap, "log_level": 2})
+        for f in admin.create_topics([NewTopic("obs-spread", num_partitions=8, replication_factor=1)]).values():
+            f.result(timeout=20)
+        md = wait_for(lambda: (lambda m: m if "obs-spread" in m["topics"] else None)(harness.metadata(observer.port)),
+                      10, what="the broker-only node to see the new topic")
+        led_by_4 = [p for p, (leader, _, _) in md["topics"]["obs-spread"].items() if leader == 4]
+        self.assertTrue(led_by_4, "round-robin placement over 4 brokers gives node 4 partitions: %r" % (md,))
+        p = led_by_4[0]
+        harness.run([harness.KCAT, "-P", "-b", observer.bootstrap, "-t", "obs-spread", "-p", str(p)],
+                    input=b"on-node-4\n", timeout=30)
+        out = harness.run([harness.KCAT, "-C", "-b", nodes[0].bootstrap, "-t", "obs-spread", "-p", str(p), "-e",
+                           "-o", "beginning"], timeout=30).stdout
+        self.assertEqual(out, b"on-node-4\n")
+        # The quorum loses its leader: the observer finds the new one and keeps following.
+        leader = wait_for(lambda: controller_of(nodes), 30, what="an active controller")
+        nodes[leader - 1].kill9()
+        wait_for(lambda: (lambda c: c not in (None, leader))(controller_of(nodes, exclude=nodes[leader - 1])), 10,
+                 what="a new active controller")
+        admin = AdminClient({"bootstrap.servers": observer.bootstrap, "log_level": 2})
+        wait_for(lambda: admin.create_topics([NewTopic("obs-after", 1, 1)])["obs-after"].result(timeout=15) is None,
+                 30, interval=0.5, what="a topic created through the broker-only node after the failover")
+        wait_for(lambda: "obs-after" in harness.metadata(observer.port)["topics"], 10,
+                 what="the broker-only node to see the topic created after the failover")
         for b in nodes:
             b.stop()
 

@@ -50,6 +50,11 @@ struct controller_node_options {
   int64_t snapshot_every_entries = 1000;              // take a metadata snapshot after this many applied entries
   controller_config rules;
   std::optional<std::string> initial_cluster_id;      // proposed at bootstrap (e.g. from an existing meta.properties)
+  // A broker-only node (process.roles=broker): not a voter. It follows the committed metadata log by fetching it
+  // from the quorum leader (like a KRaft observer) and reaches the controller through the same RPCs. `voters`
+  // lists the quorum; `advertised` is where the quorum can send replies (host of this node, port of `listen`).
+  bool observer = false;
+  std::string advertised_host = "127.0.0.1";
 };
 
 // Outcome of a command that could not run on the active controller.
@@ -81,6 +86,7 @@ class controller_node : public raft::state_machine {
 
   // --- quorum state (DescribeQuorum, Metadata's controller id) ---
   bool is_active() const noexcept { return active_; }
+  bool is_observer() const noexcept { return opt_.observer; }
   broker_id node_id() const noexcept { return opt_.node_id; }
   // The raft leader as far as this node knows, -1 when unknown.
   broker_id leader_id() const noexcept;
@@ -137,6 +143,10 @@ class controller_node : public raft::state_machine {
   boost::asio::awaitable<std::optional<std::string>> serve_heartbeat(std::string body);
   boost::asio::awaitable<std::optional<std::string>> serve_producer_ids(std::string body);
   boost::asio::awaitable<std::optional<std::string>> serve_forward(std::string body);
+  std::optional<std::string> serve_fetch(raft::node_id from, std::string_view body);
+  boost::asio::awaitable<void> observer_loop();
+  boost::asio::awaitable<std::optional<std::string>> call_node(broker_id node, uint8_t kind, std::string body,
+                                                               std::chrono::milliseconds timeout);
   void reply(raft::node_id to, uint8_t kind, uint64_t corr, std::string body);
   int64_t now_ms() const;
 
@@ -160,6 +170,7 @@ class controller_node : public raft::state_machine {
   std::unique_ptr<boost::asio::steady_timer> loop_timer_;
   std::unique_ptr<boost::asio::steady_timer> broker_timer_;
   bool stopped_ = false;
+  broker_id observed_leader_ = -1;  // observer: the quorum leader as the last fetch reply said
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -106,6 +106,8 @@ class coordinator {
 
   // Start-up: when __consumer_offsets exists, configures its partitions (compacted) and posts their loading.
   void start();
+  // __consumer_offsets was just created (empty): configure its partitions; nothing to load.
+  void adopt_new_offsets_topic();
   bool loading(std::string_view group_id) const;
   bool fully_loaded() const;
   // Creates __consumer_offsets on first use: 0, or COORDINATOR_NOT_AVAILABLE.

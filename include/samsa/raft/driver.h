@@ -40,6 +40,9 @@ struct driver_options {
   std::filesystem::path dir;
   boost::asio::ip::tcp::endpoint listen;
   std::chrono::milliseconds tick{20};
+  // Transport only: the core is never ticked nor stepped (a KRaft-style observer, e.g. a broker-only node, that
+  // follows the committed log through application frames). Raft messages received are dropped.
+  bool observer = false;
 };
 
 // The replicated state machine. Called on the driver's thread, in log order.
@@ -60,6 +63,8 @@ class driver : public std::enable_shared_from_this<driver> {
   uint16_t port() const;
   // Where to reach every other voter. REQUIRES: called before start().
   void set_peers(const std::map<node_id, boost::asio::ip::tcp::endpoint>& peers);
+  // Adds (or re-addresses) a peer after start(), for replying to observers.
+  void ensure_peer(node_id id, const boost::asio::ip::tcp::endpoint& ep);
   void start();
   // Closes the listener, connections and timers; the coroutines finish on the io_context afterwards.
   void stop();
