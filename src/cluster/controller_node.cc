@@ -23,6 +23,7 @@ constexpr uint8_t heartbeat_req = 3, heartbeat_resp = 4;
 constexpr uint8_t forward_req = 5, forward_resp = 6;
 constexpr uint8_t producer_ids_req = 7, producer_ids_resp = 8;
 constexpr uint8_t fetch_req = 9, fetch_resp = 10;  // observers following the committed metadata log
+constexpr uint8_t alter_partition_req = 11, alter_partition_resp = 12;  // partition leaders changing the ISR
 }  // namespace rpc
 
 struct controller_node::pending_call {
@@ -340,6 +341,72 @@ asio::awaitable<producer_ids_response> controller_node::allocate_producer_ids() 
   co_return out;
 }
 
+namespace {
+api_error not_active_error(broker_id self) {
+  return {err::not_controller, "node " + std::to_string(self) + " is not the active controller"};
+}
+void put_ids(std::string& out, const std::vector<broker_id>& ids) {
+  wire::put_uvarint(out, ids.size());
+  for (broker_id b : ids) wire::put_varlong(out, b);
+}
+std::vector<broker_id> get_ids(wire::reader& r) {
+  std::vector<broker_id> ids(r.count());
+  for (auto& b : ids) b = r.varint32();
+  return ids;
+}
+}  // namespace
+
+asio::awaitable<alter_partition_response> controller_node::alter_partition(alter_partition_request req) {
+  std::string body;
+  wire::put_varlong(body, req.broker);
+  wire::put_varlong(body, req.broker_epoch);
+  wire::put_uuid(body, req.topic_id);
+  wire::put_varlong(body, req.partition);
+  wire::put_varlong(body, req.leader_epoch);
+  wire::put_varlong(body, req.partition_epoch);
+  put_ids(body, req.new_isr);
+  alter_partition_response out;
+  auto reply = co_await call_leader(rpc::alter_partition_req, std::move(body));
+  if (!reply) {
+    out.error = {err::not_controller, "no active controller answered"};
+    co_return out;
+  }
+  wire::reader r(*reply);
+  out.error = get_error(r);
+  out.state.replicas = get_ids(r);
+  out.state.isr = get_ids(r);
+  out.state.leader = r.varint32();
+  out.state.leader_epoch = r.varint32();
+  out.state.partition_epoch = r.varint32();
+  if (!r.ok()) out.error = {err::unknown_server_error, "malformed AlterPartition reply"};
+  co_return out;
+}
+
+asio::awaitable<std::optional<std::string>> controller_node::serve_alter_partition(std::string body) {
+  wire::reader rd(body);
+  alter_partition_request req;
+  req.broker = rd.varint32();
+  req.broker_epoch = rd.varlong();
+  req.topic_id = rd.read_uuid();
+  req.partition = rd.varint32();
+  req.leader_epoch = rd.varint32();
+  req.partition_epoch = rd.varint32();
+  req.new_isr = get_ids(rd);
+  if (!rd.ok()) co_return std::nullopt;
+  command<alter_partition_response> cmd = [req](controller& c, const metadata_image& img) {
+    return c.alter_partition(img, req);
+  };
+  auto r = co_await execute(std::move(cmd));
+  std::string out;
+  put_error(out, r.error == command_error::none ? r.response.error : not_active_error(opt_.node_id));
+  put_ids(out, r.response.state.replicas);
+  put_ids(out, r.response.state.isr);
+  wire::put_varlong(out, r.response.state.leader);
+  wire::put_varlong(out, r.response.state.leader_epoch);
+  wire::put_varlong(out, r.response.state.partition_epoch);
+  co_return out;
+}
+
 asio::awaitable<std::optional<std::string>> controller_node::forward(std::string frame) {
   std::string body;
   wire::put_string(body, frame);
@@ -551,11 +618,6 @@ void controller_node::reply(raft::node_id to, uint8_t kind, uint64_t corr, std::
   driver_->send_app(to, msg);
 }
 
-namespace {
-api_error not_active_error(broker_id self) {
-  return {err::not_controller, "node " + std::to_string(self) + " is not the active controller"};
-}
-}  // namespace
 
 asio::awaitable<void> controller_node::serve_call(raft::node_id from, uint8_t kind, uint64_t corr, std::string body) {
   std::weak_ptr<bool> alive = alive_;
@@ -563,6 +625,7 @@ asio::awaitable<void> controller_node::serve_call(raft::node_id from, uint8_t ki
   if (kind == rpc::register_req) out = co_await serve_register(std::move(body));
   else if (kind == rpc::heartbeat_req) out = co_await serve_heartbeat(std::move(body));
   else if (kind == rpc::producer_ids_req) out = co_await serve_producer_ids(std::move(body));
+  else if (kind == rpc::alter_partition_req) out = co_await serve_alter_partition(std::move(body));
   else if (kind == rpc::forward_req) out = co_await serve_forward(std::move(body));
   // Unknown kinds (a newer peer) and malformed bodies get no answer: the caller times out.
   if (alive.expired() || !out) co_return;

@@ -24,6 +24,17 @@ constexpr config_key kKeys[] = {
      "A broker without a heartbeat for this long is fenced and loses its partition leaderships."},
     {"unclean.leader.election.enable", "false",
      "Elect a leader outside the ISR when no in-sync replica is alive (may lose acknowledged data)."},
+    {"min.insync.replicas", "1",
+     "acks=all produce fails with NOT_ENOUGH_REPLICAS while the ISR is smaller than this (topic override of the same name)."},
+    {"replica.lag.time.max.ms", "30000",
+     "A follower that has not caught up with the leader's log end for this long leaves the ISR."},
+    {"replica.fetch.wait.max.ms", "500", "How long a follower's fetch waits at the leader for new data."},
+    {"replica.fetch.min.bytes", "1", "Bytes a follower's fetch waits for at the leader."},
+    {"replica.fetch.max.bytes", "1048576", "Bytes a follower fetches per partition per request."},
+    {"replica.fetch.response.max.bytes", "10485760", "Bytes a follower fetches per request."},
+    {"replica.fetch.backoff.ms", "1000", "A follower waits this long after a failed fetch before retrying."},
+    {"num.replica.fetchers", "1", "Fetcher connections per source broker (partitions are spread over them)."},
+    {"replica.socket.timeout.ms", "30000", "Socket timeout of a follower's requests beyond replica.fetch.wait.max.ms."},
     {"advertised.listeners", "", "Addresses given to clients in Metadata; empty means the same as listeners."},
     {"log.dirs", "data", "Directory holding the partition logs (the first of a comma-separated list is used)."},
     {"log.dir", "data", "Used when log.dirs is not set."},
@@ -245,6 +256,23 @@ result<server::broker_config> build_broker_config(const properties& given, std::
     return std::make_error_code(std::errc::invalid_argument);
   }
   int_key("num.partitions", c.num_partitions);
+  auto& rep = c.replication;
+  int_key("min.insync.replicas", rep.min_insync_replicas);
+  int_key("replica.lag.time.max.ms", rep.lag_time_max_ms);
+  int_key("replica.fetch.wait.max.ms", rep.fetch_wait_max_ms);
+  int_key("replica.fetch.min.bytes", rep.fetch_min_bytes);
+  int_key("replica.fetch.max.bytes", rep.fetch_max_bytes);
+  int_key("replica.fetch.response.max.bytes", rep.fetch_response_max_bytes);
+  int_key("replica.fetch.backoff.ms", rep.fetch_backoff_ms);
+  int_key("num.replica.fetchers", rep.num_replica_fetchers);
+  int_key("replica.socket.timeout.ms", rep.socket_timeout_ms);
+  if (ok && (rep.min_insync_replicas < 1 || rep.lag_time_max_ms <= 0 || rep.fetch_wait_max_ms < 0 ||
+             rep.fetch_min_bytes < 0 || rep.fetch_max_bytes <= 0 || rep.fetch_response_max_bytes <= 0 ||
+             rep.fetch_backoff_ms < 0 || rep.num_replica_fetchers < 1 || rep.socket_timeout_ms <= 0)) {
+    error = "replication settings out of range (min.insync.replicas and num.replica.fetchers >= 1, sizes and "
+            "timeouts positive)";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
   int_key("default.replication.factor", c.default_replication_factor);
   bool_key("auto.create.topics.enable", c.auto_create_topics_enable);
   bool_key("delete.topic.enable", c.delete_topic_enable);

@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
+#include <fmt/ranges.h>
 
 #include "samsa/cluster/controller_node.h"
 #include "samsa/cluster/local_changes.h"
@@ -22,6 +23,7 @@
 #include "samsa/storage/file.h"
 #include "samsa/storage/log_manager.h"
 #include "samsa/storage/partition_log.h"
+#include "replica_fetcher.h"
 
 namespace samsa::server {
 
@@ -90,6 +92,7 @@ broker::broker(boost::asio::any_io_executor ex, broker_config config, storage::l
     : ex_(std::move(ex)), config_(std::move(config)), logs_(logs), controller_(controller) {
   groups_backend_ = std::make_unique<offsets_backend_impl>(*this);
   groups_ = std::make_unique<group::coordinator>(config_.group, *groups_backend_);
+  fetchers_ = std::make_unique<replica_fetchers>(*this);
 }
 
 broker::~broker() { close(); }
@@ -98,10 +101,7 @@ const endpoint& broker::advertised() const noexcept {
   return config_.advertised_listeners.empty() ? config_.listeners.front() : config_.advertised_listeners.front();
 }
 
-namespace {
-
-// Replays the batch headers of the whole log into the partition's producer state.
-void rebuild_producer_state(partition& p) {
+void broker::rebuild_producer_state(partition& p) {
   p.producers.clear();
   int64_t offset = p.log->log_start_offset();
   const int64_t end = p.log->log_end_offset();
@@ -129,8 +129,6 @@ void rebuild_producer_state(partition& p) {
   }
 }
 
-}  // namespace
-
 boost::asio::awaitable<int64_t> broker::allocate_producer_id() {
   if (next_producer_id_ >= producer_id_block_end_) {
     auto block = co_await controller_.allocate_producer_ids();
@@ -154,6 +152,7 @@ config_map broker::topic_configs(const std::string& name) const {
 }
 
 void broker::start_metadata() {
+  start_isr_checks();
   controller_.on_image([this](const cluster::metadata_image& before, const cluster::metadata_image& after) {
     on_metadata(before, after);
   });
@@ -186,6 +185,7 @@ void broker::apply_topic_configs(const std::string& name, const config_map& over
   for (auto& p : it->second.partitions)
     if (p) p->log->set_config(log_cfg);
   it->second.max_message_bytes = effective_max_message_bytes(config_, overrides);
+  it->second.min_insync_replicas = effective_min_insync_replicas(config_, overrides);
 }
 
 void broker::on_metadata(const cluster::metadata_image& before, const cluster::metadata_image& after) {
@@ -228,11 +228,25 @@ void broker::on_metadata(const cluster::metadata_image& before, const cluster::m
       rebuild_producer_state(*p);
       slot = std::move(p);
       t.max_message_bytes = effective_max_message_bytes(config_, overrides);
+      t.min_insync_replicas = effective_min_insync_replicas(config_, overrides);
     }
-    slot->is_leader = ch.what == kind::become_leader;
-    slot->leader_epoch = ch.state.leader_epoch;
-    spdlog::info("[{}-{}] {} at leader epoch {}", ch.topic, ch.partition,
-                 slot->is_leader ? "leader" : "follower", ch.state.leader_epoch);
+    slot->topic_id = ch.topic_id;
+    spdlog::info("[{}-{}] {} at leader epoch {} (leader {}, isr {})", ch.topic, ch.partition,
+                 ch.what == kind::become_leader ? "leader" : "follower", ch.state.leader_epoch, ch.state.leader,
+                 fmt::join(ch.state.isr, ","));
+    update_replication(slot, ch.state, true);
+  }
+  // ISR changes of partitions led here (local_changes reports only leadership changes).
+  if (before.topics_identity() != after.topics_identity()) {
+    for (auto& [name, t] : topics_) {
+      for (auto& p : t.partitions) {
+        if (!p || !p->leader_state) continue;
+        const auto* s = after.partition(p->topic_id, p->index);
+        if (s != nullptr && s->leader == self && s->leader_epoch == p->leader_epoch &&
+            s->partition_epoch > p->leader_state->state().partition_epoch)
+          update_replication(p, *s, false);
+      }
+    }
   }
   // Topic configs: re-apply where the explicit set changed.
   if (before.configs_identity() != after.configs_identity()) {
@@ -367,6 +381,8 @@ void broker::start_groups() {
 
 void broker::close() {
   if (groups_timer_) groups_timer_->cancel();
+  if (isr_timer_) isr_timer_->cancel();
+  if (fetchers_) fetchers_->stop();
 }
 
 void broker::unpark_fetch(boost::asio::steady_timer* t) {

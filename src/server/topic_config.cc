@@ -59,7 +59,7 @@ std::string topic_config_default(const broker_config& b, std::string_view name) 
     o << d.min_cleanable_dirty_ratio;
     return o.str();
   }
-  if (name == "min.insync.replicas") return "1";
+  if (name == "min.insync.replicas") return std::to_string(b.replication.min_insync_replicas);
   if (name == "unclean.leader.election.enable") return "false";
   return "";
 }
@@ -94,6 +94,17 @@ int32_t effective_max_message_bytes(const broker_config& b, const config_map& o)
   int64_t v = 0;
   if (it != o.end() && parse_long(it->second, v)) return static_cast<int32_t>(v);
   return b.message_max_bytes;
+}
+
+}  // namespace samsa::server
+
+namespace samsa::server {
+
+int32_t effective_min_insync_replicas(const broker_config& b, const config_map& o) {
+  auto it = o.find("min.insync.replicas");
+  int64_t v = 0;
+  if (it != o.end() && parse_long(it->second, v) && v >= 1 && v <= INT32_MAX) return static_cast<int32_t>(v);
+  return b.replication.min_insync_replicas;
 }
 
 }  // namespace samsa::server

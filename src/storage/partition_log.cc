@@ -428,8 +428,13 @@ result<append_result> partition_log::append(std::span<const std::span<uint8_t>> 
   return append_impl(batches, leader_epoch);
 }
 
+result<append_result> partition_log::append_replicated(std::span<const std::span<uint8_t>> batches) {
+  return append_impl(batches, -1);
+}
+
 result<append_result> partition_log::append_impl(std::span<const std::span<uint8_t>> batches, int32_t leader_epoch) {
   if (batches.empty()) return make_error_code(errc::invalid_argument);
+  const bool replicated = leader_epoch < 0;
   thread_local std::vector<batch_info> infos;
   thread_local std::vector<struct iovec> iovs;
   infos.clear();
@@ -451,11 +456,20 @@ result<append_result> partition_log::append_impl(std::span<const std::span<uint8
   std::unique_lock lk(mu_);
   if (closed_) return make_error_code(errc::closed);
   if (failed_) return make_error_code(errc::log_failed);
-  const bool lat = config_.log_append_time;
+  const bool lat = config_.log_append_time && !replicated;
   int64_t off = leo_;
   for (auto b : batches) {
-    rec::set_base_offset(b, off);
-    rec::set_partition_leader_epoch(b, leader_epoch);
+    int32_t epoch = leader_epoch;
+    if (replicated) {
+      if (be::load<int64_t>(b.data() + rec::offset::base_offset) != off) {
+        infos.clear();
+        return make_error_code(errc::invalid_argument);
+      }
+      epoch = be::load<int32_t>(b.data() + rec::offset::partition_leader_epoch);
+    } else {
+      rec::set_base_offset(b, off);
+      rec::set_partition_leader_epoch(b, leader_epoch);
+    }
     if (lat) {
       rec::set_attributes(b, static_cast<int16_t>(be::load<int16_t>(b.data() + rec::offset::attributes) |
                                                   rec::attr::log_append_time));
@@ -464,7 +478,7 @@ result<append_result> partition_log::append_impl(std::span<const std::span<uint8
     }
     int32_t lod = be::load<int32_t>(b.data() + rec::offset::last_offset_delta);
     infos.push_back({off, off + lod, be::load<int64_t>(b.data() + rec::offset::max_timestamp),
-                     static_cast<uint32_t>(b.size()), leader_epoch});
+                     static_cast<uint32_t>(b.size()), epoch});
     off += static_cast<int64_t>(lod) + 1;
   }
   auto active = segments_.active();
@@ -486,7 +500,8 @@ result<append_result> partition_log::append_impl(std::span<const std::span<uint8
   }
   append_result res{leo_, off - 1, lat ? tnow : -1};
   leo_ = off;
-  if (epochs_.assign(leader_epoch, res.base_offset)) ++epochs_version_;
+  for (const auto& info : infos)
+    if (epochs_.assign(info.leader_epoch, info.base_offset)) ++epochs_version_;
   unflushed_messages_ += records;
   if (unflushed_messages_ >= config_.flush_messages) {
     unflushed_messages_ = 0;

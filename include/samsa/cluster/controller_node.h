@@ -112,6 +112,11 @@ class controller_node : public raft::state_machine {
   // A block of producer ids from the active controller (local or remote). Error code on failure.
   boost::asio::awaitable<producer_ids_response> allocate_producer_ids();
 
+  // AlterPartition: a partition leader asks the active controller (local or remote) to change the ISR. The
+  // response carries the resulting state (or the current one with the error). not_controller when no active
+  // controller answered.
+  boost::asio::awaitable<alter_partition_response> alter_partition(alter_partition_request req);
+
   // --- admin forwarding ---
   // The broker's handler for admin requests forwarded to this node while it is active: gets a whole Kafka request
   // frame (header + body, no size prefix) and returns the whole response frame (with size prefix).
@@ -143,6 +148,7 @@ class controller_node : public raft::state_machine {
   boost::asio::awaitable<std::optional<std::string>> serve_heartbeat(std::string body);
   boost::asio::awaitable<std::optional<std::string>> serve_producer_ids(std::string body);
   boost::asio::awaitable<std::optional<std::string>> serve_forward(std::string body);
+  boost::asio::awaitable<std::optional<std::string>> serve_alter_partition(std::string body);
   std::optional<std::string> serve_fetch(raft::node_id from, std::string_view body);
   boost::asio::awaitable<void> observer_loop();
   boost::asio::awaitable<std::optional<std::string>> call_node(broker_id node, uint8_t kind, std::string body,

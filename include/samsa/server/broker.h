@@ -16,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include "samsa/cluster/partition_leader.h"
 #include "samsa/server/config.h"
 #include "samsa/server/producer_state.h"
 #include "samsa/server/topic_config.h"
@@ -40,10 +41,18 @@ namespace samsa::server {
 struct partition {
   std::string topic;
   int32_t index = 0;
+  cluster::uuid topic_id{};
   bool is_leader = true;     // this broker leads the partition in the current image
   int32_t leader_epoch = 0;  // from the image
+  int32_t leader_id = -1;    // from the image (-1: none)
   std::shared_ptr<storage::partition_log> log;
   producer_state producers;  // idempotent-producer sequences, rebuilt from the log at start-up
+  // Offsets below it are on every in-sync replica: what consumers may read and acks=all waits for. The leader
+  // computes it (leader_state); a follower learns it from the leader's fetch responses. In memory only: after a
+  // restart it starts at 0 and catches up with the first fetches (Kafka checkpoints it; nothing depends on it
+  // being exact, only on it never being too high).
+  int64_t high_watermark = 0;
+  std::optional<cluster::partition_leader> leader_state;  // while this broker leads the partition
 };
 
 struct topic {
@@ -51,7 +60,10 @@ struct topic {
   // Indexed by partition id; nullptr where this broker holds no replica.
   std::vector<std::shared_ptr<partition>> partitions;
   int32_t max_message_bytes = 1048588;  // max.message.bytes, override or broker default
+  int32_t min_insync_replicas = 1;      // min.insync.replicas, override or broker default
 };
+
+class replica_fetchers;
 
 class broker {
  public:
@@ -112,12 +124,24 @@ class broker {
   void unpark_fetch(boost::asio::steady_timer* t);
   void notify_append();
 
+  // --- replication (src/server/replication.cc) ---
+  // The leader appended to `p`: advances the high watermark where the ISR allows and wakes waiters.
+  void on_leader_append(partition& p);
+  // Follower `replica` fetched `p` at `fetch_offset` (its log end offset): progress, HWM, ISR expansion.
+  void on_follower_fetch(const std::shared_ptr<partition>& p, int32_t replica, int64_t fetch_offset);
+  // Sends the ISR change `p`'s leader state wants, if any (AlterPartition to the active controller).
+  void maybe_change_isr(const std::shared_ptr<partition>& p);
+  // Replays the batch headers of the log into the partition's producer state.
+  static void rebuild_producer_state(partition& p);
+
   // Consumer groups (src/group). start_groups() loads __consumer_offsets and starts the group timers.
   group::coordinator& groups() noexcept { return *groups_; }
   void start_groups();
 
  private:
   void apply_topic_configs(const std::string& name, const config_map& overrides);
+  void update_replication(const std::shared_ptr<partition>& p, const cluster::partition_state& s, bool new_leadership);
+  void start_isr_checks();
 
   boost::asio::any_io_executor ex_;
   broker_config config_;
@@ -128,6 +152,8 @@ class broker {
   std::unique_ptr<group::offsets_backend> groups_backend_;
   std::unique_ptr<group::coordinator> groups_;
   std::unique_ptr<boost::asio::steady_timer> groups_timer_;
+  std::unique_ptr<replica_fetchers> fetchers_;
+  std::unique_ptr<boost::asio::steady_timer> isr_timer_;
   bool groups_started_ = false;
   bool offsets_topic_requested_ = false;
   int64_t next_producer_id_ = 0;

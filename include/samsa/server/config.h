@@ -32,6 +32,19 @@ struct quorum_config {
   bool unclean_leader_election_enable = false;  // unclean.leader.election.enable
 };
 
+// Partition replication between brokers (Kafka's keys). See docs/replication.md.
+struct replication_config {
+  int32_t min_insync_replicas = 1;         // min.insync.replicas (topic override of the same name)
+  int64_t lag_time_max_ms = 30000;         // replica.lag.time.max.ms
+  int32_t fetch_wait_max_ms = 500;         // replica.fetch.wait.max.ms
+  int32_t fetch_min_bytes = 1;             // replica.fetch.min.bytes
+  int32_t fetch_max_bytes = 1048576;       // replica.fetch.max.bytes (per partition)
+  int32_t fetch_response_max_bytes = 10485760;  // replica.fetch.response.max.bytes
+  int64_t fetch_backoff_ms = 1000;         // replica.fetch.backoff.ms
+  int32_t num_replica_fetchers = 1;        // num.replica.fetchers (per source broker)
+  int32_t socket_timeout_ms = 30000;       // replica.socket.timeout.ms
+};
+
 struct broker_config {
   int32_t node_id = 1;
   std::vector<endpoint> listeners{endpoint{}};   // client listeners (controller listeners are in quorum)
@@ -59,6 +72,7 @@ struct broker_config {
   std::set<std::string> explicitly_set;
   group::group_config group;                  // group.* / offsets.* (consumer groups)
   quorum_config quorum;
+  replication_config replication;
 };
 
 }  // namespace samsa::server

@@ -30,5 +30,6 @@ std::string topic_config_default(const broker_config& broker, std::string_view n
 // Broker defaults with the topic's overrides applied (all overrides must be valid).
 storage::log_config effective_log_config(const broker_config& broker, const config_map& overrides);
 int32_t effective_max_message_bytes(const broker_config& broker, const config_map& overrides);
+int32_t effective_min_insync_replicas(const broker_config& broker, const config_map& overrides);
 
 }  // namespace samsa::server

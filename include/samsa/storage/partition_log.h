@@ -89,6 +89,11 @@ class partition_log {
     return append(batches, leader_epoch);
   }
 
+  // A follower's append: batches copied from the leader keep their offsets and leader epochs. The first batch
+  // must start at the log end offset and the batches must be contiguous (errc::invalid_argument otherwise);
+  // callers verify the CRCs. The leader-epoch cache learns each batch's epoch.
+  result<append_result> append_replicated(std::span<const std::span<uint8_t>> batches);
+
   int64_t log_start_offset() const;
   int64_t log_end_offset() const;
   int64_t durable_offset() const noexcept { return durable_.load(std::memory_order_acquire); }
@@ -159,6 +164,7 @@ class partition_log {
   partition_log(std::filesystem::path dir, std::string topic, int32_t partition, const log_config& c,
                 open_options opts);
   std::error_code recover();
+  // leader_epoch < 0: a follower's append (offsets and epochs kept, see append_replicated).
   result<append_result> append_impl(std::span<const std::span<uint8_t>> batches, int32_t leader_epoch);
   std::error_code roll_locked(int64_t now_ms);
   void schedule_flush_locked();

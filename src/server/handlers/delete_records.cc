@@ -22,7 +22,7 @@ boost::asio::awaitable<void> handle_delete_records(request_context& ctx) {
         rp.error_code = part_error;
         continue;
       }
-      const int64_t hwm = part->log->log_end_offset();
+      const int64_t hwm = part->high_watermark;  // Kafka: records may be deleted up to the high watermark
       const int64_t target = p.offset == -1 ? hwm : p.offset;
       if (target < 0 || target > hwm) {
         rp.error_code = kafka_error::offset_out_of_range;

@@ -3,6 +3,9 @@
 // writer fills them from the segment files with sendfile(2). Byte limits follow KIP-74: partition_max_bytes per
 // partition, max_bytes per response, and the first batch of the response is returned whole even when larger.
 // Without transactions, last_stable_offset = high watermark and aborted_transactions is empty.
+//
+// Consumers read below the high watermark; a follower (replica_id >= 0) reads up to the log end, and its fetch
+// offset tells the leader how far its log reaches (broker::on_follower_fetch: ISR, high watermark).
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -20,7 +23,8 @@ struct partition_read {
 
 // Fills resp (records as holes) and the slices that go in those holes, in encoding order.
 size_t gather(broker& b, const protocol::FetchRequest& req, int16_t version, protocol::FetchResponse& resp,
-              std::vector<partition_read>& reads) {
+              std::vector<partition_read>& reads, bool first_pass) {
+  const bool from_follower = req.replica_id >= 0;
   resp = {};
   reads.clear();
   size_t total = 0;
@@ -39,13 +43,23 @@ size_t gather(broker& b, const protocol::FetchRequest& req, int16_t version, pro
         rp.records = protocol::records_view{};
         continue;
       }
-      const int64_t hwm = part->log->log_end_offset();  // one replica: everything appended is replicated
+      if (int16_t e = check_leader_epoch(*part, p.current_leader_epoch)) {
+        rp.error_code = e;
+        rp.high_watermark = rp.last_stable_offset = rp.log_start_offset = -1;
+        rp.records = protocol::records_view{};
+        continue;
+      }
+      const int64_t offset = p.fetch_offset;
+      const int64_t leo = part->log->log_end_offset();
+      if (from_follower && first_pass && offset >= 0 && offset <= leo) b.on_follower_fetch(part, req.replica_id, offset);
+      const int64_t hwm = part->high_watermark;
+      const int64_t upper = from_follower ? leo : hwm;
       rp.high_watermark = hwm;
       rp.last_stable_offset = hwm;
       rp.log_start_offset = part->log->log_start_offset();
       if (req.isolation_level == 1) rp.aborted_transactions.emplace();
-      const int64_t offset = p.fetch_offset;
-      if (offset < rp.log_start_offset || offset > hwm) {
+      // Between the high watermark and the log end a consumer simply gets nothing yet (Kafka does the same).
+      if (offset < rp.log_start_offset || offset > leo) {
         rp.error_code = kafka_error::offset_out_of_range;
         rp.records = protocol::records_view{};
         continue;
@@ -53,8 +67,8 @@ size_t gather(broker& b, const protocol::FetchRequest& req, int16_t version, pro
       size_t limit = p.partition_max_bytes > 0 ? static_cast<size_t>(p.partition_max_bytes) : 0;
       if (version >= 3 && total > 0) limit = std::min(limit, response_max > total ? response_max - total : 0);
       partition_read pr;
-      if (offset < hwm && limit > 0) {
-        auto r = part->log->read(offset, limit, hwm);
+      if (offset < upper && limit > 0) {
+        auto r = part->log->read(offset, limit, upper);
         if (!r) {
           rp.error_code = r.error() == storage::errc::out_of_range ? kafka_error::offset_out_of_range
                                                                    : kafka_error::kafka_storage_error;
@@ -81,7 +95,7 @@ boost::asio::awaitable<void> handle_fetch(request_context& ctx) {
   protocol::FetchResponse resp;
   std::vector<partition_read> reads;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
-  size_t total = gather(ctx.b, req, v, resp, reads);
+  size_t total = gather(ctx.b, req, v, resp, reads, true);
   boost::asio::steady_timer timer(ctx.b.executor());
   while (total < static_cast<size_t>(std::max(1, req.min_bytes)) && std::chrono::steady_clock::now() < deadline) {
     bool any_error = false;
@@ -92,7 +106,7 @@ boost::asio::awaitable<void> handle_fetch(request_context& ctx) {
     ctx.b.park_fetch(&timer);
     co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     ctx.b.unpark_fetch(&timer);
-    total = gather(ctx.b, req, v, resp, reads);
+    total = gather(ctx.b, req, v, resp, reads, false);
   }
 
   // Encode with holes, then splice the file slices in.

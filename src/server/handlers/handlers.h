@@ -8,6 +8,13 @@
 
 namespace samsa::server {
 
+// A client's current_leader_epoch against the partition's (KIP-320): FENCED_LEADER_EPOCH when the client's is
+// older, UNKNOWN_LEADER_EPOCH when newer (this broker has not seen it yet), none when equal or not sent (-1).
+inline int16_t check_leader_epoch(const partition& p, int32_t requested) noexcept {
+  if (requested < 0 || requested == p.leader_epoch) return kafka_error::none;
+  return requested < p.leader_epoch ? kafka_error::fenced_leader_epoch : kafka_error::unknown_leader_epoch;
+}
+
 boost::asio::awaitable<void> handle_api_versions(request_context& ctx);
 boost::asio::awaitable<void> handle_metadata(request_context& ctx);
 boost::asio::awaitable<void> handle_produce(request_context& ctx);

@@ -44,20 +44,27 @@ boost::asio::awaitable<void> handle_list_offsets(request_context& ctx) {
         rp.error_code = part_error;
         continue;
       }
+      if (int16_t e = check_leader_epoch(*part, p.current_leader_epoch)) {
+        rp.error_code = e;
+        continue;
+      }
       const auto& log = *part->log;
-      rp.leader_epoch = 0;
+      // Consumers see offsets below the high watermark only: "latest" is the high watermark.
+      const int64_t hwm = part->high_watermark;
+      rp.leader_epoch = part->leader_epoch;
       if (p.timestamp == -2) {
         rp.offset = log.log_start_offset();
         rp.timestamp = -1;
       } else if (p.timestamp == -1) {
-        rp.offset = log.log_end_offset();
+        rp.offset = hwm;
         rp.timestamp = -1;
       } else if (p.timestamp == -3) {
         auto [ts, off] = log.max_timestamp_and_offset();
-        rp.timestamp = ts;
-        rp.offset = off;
+        rp.timestamp = off < hwm ? ts : -1;
+        rp.offset = off < hwm ? off : -1;
       } else {
         auto off = log.offset_for_timestamp(p.timestamp);
+        if (off && *off >= hwm) off.reset();
         rp.offset = off ? *off : -1;
         rp.timestamp = off ? record_timestamp(log, *off) : -1;
       }

@@ -1,6 +1,6 @@
 // OffsetForLeaderEpoch (23), v0-4: the end offset of a leader epoch from the partition's epoch cache (the first
 // offset of the next higher epoch, or the log end offset for the latest epoch), used by clients (and later
-// followers) to detect log divergence after a leader change.
+// followers, replica_fetcher.cc) to detect log divergence after a leader change.
 #include "handlers.h"
 #include "samsa/storage/partition_log.h"
 
@@ -22,16 +22,17 @@ boost::asio::awaitable<void> handle_offset_for_leader_epoch(request_context& ctx
         rp.error_code = part_error;
         continue;
       }
-      constexpr int32_t current_epoch = 0;  // a single node stays leader of every partition in epoch 0
-      if (p.current_leader_epoch > current_epoch) {
-        rp.error_code = 75;  // UNKNOWN_LEADER_EPOCH
-        continue;
-      }
-      if (p.current_leader_epoch >= 0 && p.current_leader_epoch < current_epoch) {
-        rp.error_code = 74;  // FENCED_LEADER_EPOCH
+      if (int16_t e = check_leader_epoch(*part, p.current_leader_epoch)) {
+        rp.error_code = e;
         continue;
       }
       auto [epoch, end] = part->log->end_offset_for_epoch(p.leader_epoch);
+      // The leader's current epoch has no batch yet when nothing was produced since it was elected: it ends at the
+      // log end like the latest epoch does.
+      if (p.leader_epoch >= part->leader_epoch && epoch < part->leader_epoch) {
+        epoch = part->leader_epoch;
+        end = part->log->log_end_offset();
+      }
       rp.leader_epoch = epoch;
       rp.end_offset = end;
     }

@@ -1,8 +1,12 @@
 // Produce (0), v3-7. One v2 batch per partition, validated (size, magic, CRC, counts, codec) before it is
 // appended; the log rewrites baseOffset and partitionLeaderEpoch in place in the request buffer, so the
-// batch is written to disk without a copy. acks=-1 is answered only once the batch is fsynced (group commit);
-// acks=0 gets no response at all.
+// batch is written to disk without a copy. acks=-1 is answered only once the batch is fsynced on the leader (group
+// commit) AND the high watermark has passed it, i.e. every in-sync replica has it (docs/replication.md);
+// NOT_ENOUGH_REPLICAS when the ISR is smaller than min.insync.replicas before the append, _AFTER_APPEND when it
+// shrank below while waiting, REQUEST_TIMED_OUT after timeout_ms. acks=0 gets no response at all.
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -28,6 +32,26 @@ asio::awaitable<std::error_code> flushed(storage::partition_log& log, asio::any_
         });
       },
       asio::use_awaitable);
+}
+
+// Waits until the high watermark passes `end` (every in-sync replica has the batch), the leadership moves, or the
+// deadline passes. Woken by broker::notify_append (appends, HWM advances, leadership changes).
+asio::awaitable<int16_t> replicated(broker& b, partition& p, int32_t leader_epoch, int64_t end, int32_t min_isr,
+                                    std::chrono::steady_clock::time_point deadline) {
+  asio::steady_timer timer(b.executor());
+  for (;;) {
+    if (!p.is_leader || p.leader_epoch != leader_epoch || !p.leader_state) co_return kafka_error::not_leader_or_follower;
+    if (p.high_watermark >= end) {
+      co_return static_cast<int32_t>(p.leader_state->isr().size()) < min_isr
+          ? kafka_error::not_enough_replicas_after_append
+          : kafka_error::none;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) co_return kafka_error::request_timed_out;
+    timer.expires_at(deadline);
+    b.park_fetch(&timer);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    b.unpark_fetch(&timer);
+  }
 }
 
 int16_t validate_batch(const protocol::records_view& records, int16_t version, int32_t max_message_bytes,
@@ -65,6 +89,13 @@ asio::awaitable<void> handle_produce(request_context& ctx) {
   protocol::ProduceResponse resp;
   std::vector<std::pair<size_t, size_t>> flush_targets;  // (topic index, partition index) in resp
   std::vector<std::shared_ptr<partition>> flush_parts;
+  struct replication_wait {
+    int32_t leader_epoch;
+    int64_t end;  // the high watermark must reach this
+    int32_t min_isr;
+  };
+  std::vector<replication_wait> waits;  // parallel to flush_parts
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, req.timeout_ms));
   bool appended = false;
   resp.responses.reserve(req.topic_data.size());
   for (const auto& t : req.topic_data) {
@@ -100,21 +131,28 @@ asio::awaitable<void> handle_produce(request_context& ctx) {
       if (check.duplicate_of) {  // a retry of a batch already in the log: answer as the first time
         rp.base_offset = *check.duplicate_of;
         rp.log_start_offset = part->log->log_start_offset();
-        if (req.acks == -1) {  // the first attempt may still be waiting for its fsync
+        if (req.acks == -1) {  // the first attempt may still be waiting for its fsync and its replication
           flush_targets.emplace_back(resp.responses.size() - 1, rt.partition_responses.size() - 1);
           flush_parts.push_back(part);
+          waits.push_back({part->leader_epoch, *check.duplicate_of + 1, tp->min_insync_replicas});
         }
+        continue;
+      }
+      if (req.acks == -1 && part->leader_state &&
+          static_cast<int32_t>(part->leader_state->isr().size()) < tp->min_insync_replicas) {
+        rp.error_code = kafka_error::not_enough_replicas;
         continue;
       }
       // The frame buffer belongs to this request: the log may rewrite the batch header in it.
       std::span<uint8_t> batch(const_cast<uint8_t*>(pd.records->data()), pd.records->size());
-      auto r = part->log->append(batch, 0);
+      auto r = part->log->append(batch, part->leader_epoch);
       if (!r) {
         spdlog::error("[{}-{}] append failed: {}", t.name, pd.index, r.error().message());
         rp.error_code = kafka_error::kafka_storage_error;
         continue;
       }
       part->producers.on_append(id, r->base_offset, r->last_offset);
+      b.on_leader_append(*part);
       appended = true;
       rp.base_offset = r->base_offset;
       rp.log_append_time_ms = r->log_append_time;
@@ -122,6 +160,7 @@ asio::awaitable<void> handle_produce(request_context& ctx) {
       if (req.acks == -1) {
         flush_targets.emplace_back(resp.responses.size() - 1, rt.partition_responses.size() - 1);
         flush_parts.push_back(part);
+        waits.push_back({part->leader_epoch, r->last_offset + 1, tp->min_insync_replicas});
       }
     }
   }
@@ -133,6 +172,14 @@ asio::awaitable<void> handle_produce(request_context& ctx) {
       spdlog::error("[{}-{}] flush failed: {}", flush_parts[i]->topic, flush_parts[i]->index, ec.message());
       rp.error_code = kafka_error::kafka_storage_error;
       rp.base_offset = -1;
+      continue;
+    }
+    const int16_t rerr = co_await replicated(b, *flush_parts[i], waits[i].leader_epoch, waits[i].end,
+                                             waits[i].min_isr, deadline);
+    if (rerr != kafka_error::none) {
+      auto& rp = resp.responses[flush_targets[i].first].partition_responses[flush_targets[i].second];
+      rp.error_code = rerr;
+      if (rerr != kafka_error::not_enough_replicas_after_append) rp.base_offset = -1;
     }
   }
   if (!ctx.out->no_response) ctx.respond(resp);

@@ -1,0 +1,128 @@
+// The leader side of replication on the broker: per-partition leader state (cluster::partition_leader) fed by
+// appends and follower fetches, ISR changes sent to the controller, and the periodic ISR check. The follower side
+// is replica_fetcher.cc. Everything runs on the broker's io thread.
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <fmt/ranges.h>
+
+#include "replica_fetcher.h"
+#include "samsa/cluster/controller_node.h"
+#include "samsa/server/broker.h"
+#include "samsa/storage/partition_log.h"
+
+namespace samsa::server {
+
+namespace asio = boost::asio;
+
+namespace {
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+asio::awaitable<void> send_isr_change(broker& b, std::shared_ptr<partition> p, cluster::alter_partition_request req) {
+  auto r = co_await b.controller().alter_partition(req);
+  if (!p->leader_state || p->leader_epoch != req.leader_epoch) co_return;  // leadership moved meanwhile
+  if (!r.error.ok()) {
+    spdlog::warn("[{}-{}] ISR change to [{}] refused: {} ({})", p->topic, p->index, fmt::join(req.new_isr, ","),
+                 r.error.message, r.error.code);
+    p->leader_state->on_isr_change_failed(steady_ms());
+    co_return;
+  }
+  spdlog::info("[{}-{}] ISR now [{}] (partition epoch {})", p->topic, p->index, fmt::join(r.state.isr, ","),
+               r.state.partition_epoch);
+  // The change is committed: adopt it now rather than when the image arrives (the image then changes nothing).
+  if (r.state.leader_epoch == p->leader_epoch &&
+      r.state.partition_epoch > p->leader_state->state().partition_epoch &&
+      p->leader_state->update_state(r.state, p->log->log_end_offset())) {
+    p->high_watermark = p->leader_state->high_watermark();
+    b.notify_append();
+  }
+}
+
+asio::awaitable<void> isr_ticker(broker& b, asio::steady_timer& t, std::chrono::milliseconds period) {
+  for (;;) {
+    t.expires_after(period);
+    auto [ec] = co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    for (const auto& [name, topic] : b.topics())
+      for (const auto& p : topic.partitions)
+        if (p && p->leader_state) b.maybe_change_isr(p);
+  }
+}
+
+}  // namespace
+
+void broker::start_isr_checks() {
+  if (isr_timer_) return;
+  isr_timer_ = std::make_unique<asio::steady_timer>(ex_);
+  // Kafka checks every replica.lag.time.max.ms / 2.
+  const auto period = std::chrono::milliseconds(std::max<int64_t>(50, config_.replication.lag_time_max_ms / 2));
+  asio::co_spawn(ex_, isr_ticker(*this, *isr_timer_, period), asio::detached);
+}
+
+void broker::update_replication(const std::shared_ptr<partition>& p, const cluster::partition_state& s,
+                                bool new_leadership) {
+  const int32_t self = config_.node_id;
+  const int64_t leo = p->log->log_end_offset();
+  p->leader_id = s.leader;
+  p->leader_epoch = s.leader_epoch;
+  p->is_leader = s.leader == self;
+  if (p->is_leader) {
+    if (new_leadership || !p->leader_state) {
+      fetchers_->unfollow(p->topic, p->index);
+      p->leader_state.emplace(self, s, p->high_watermark, leo, steady_ms());
+      p->high_watermark = p->leader_state->high_watermark();
+      notify_append();
+    } else if (p->leader_state->update_state(s, leo)) {
+      p->high_watermark = p->leader_state->high_watermark();
+      notify_append();
+    }
+    maybe_change_isr(p);
+    return;
+  }
+  p->leader_state.reset();
+  if (s.leader >= 0) fetchers_->follow(p, s.leader);
+  else fetchers_->unfollow(p->topic, p->index);
+  notify_append();  // produce requests waiting on this partition learn it is no longer theirs
+}
+
+void broker::on_leader_append(partition& p) {
+  if (!p.leader_state) return;
+  if (p.leader_state->on_leader_append(p.log->log_end_offset())) p.high_watermark = p.leader_state->high_watermark();
+}
+
+void broker::on_follower_fetch(const std::shared_ptr<partition>& p, int32_t replica, int64_t fetch_offset) {
+  if (!p->leader_state) return;
+  if (p->leader_state->on_follower_fetch(replica, fetch_offset, p->log->log_end_offset(), steady_ms())) {
+    p->high_watermark = p->leader_state->high_watermark();
+    notify_append();
+  }
+  maybe_change_isr(p);
+}
+
+void broker::maybe_change_isr(const std::shared_ptr<partition>& p) {
+  if (!p->leader_state) return;
+  auto want = p->leader_state->wanted_isr(p->log->log_end_offset(), steady_ms(), config_.replication.lag_time_max_ms);
+  if (!want) return;
+  spdlog::info("[{}-{}] asking the controller to change the ISR from [{}] to [{}]", p->topic, p->index,
+               fmt::join(p->leader_state->isr(), ","), fmt::join(*want, ","));
+  p->leader_state->on_isr_change_sent(*want);
+  cluster::alter_partition_request req;
+  req.broker = config_.node_id;
+  req.broker_epoch = controller_.broker_epoch();
+  req.topic_id = p->topic_id;
+  req.partition = p->index;
+  req.leader_epoch = p->leader_state->state().leader_epoch;
+  req.partition_epoch = p->leader_state->state().partition_epoch;
+  req.new_isr = std::move(*want);
+  asio::co_spawn(ex_, send_isr_change(*this, p, std::move(req)), asio::detached);
+}
+
+}  // namespace samsa::server
