@@ -88,7 +88,10 @@ std::optional<std::vector<broker_id>> partition_leader::wanted_isr(int64_t leade
         continue;
       }
       next.push_back(r);
-    } else if (f != nullptr && f->leo >= 0 && f->leo >= hwm_ && f->leo >= epoch_start_offset_) {
+    } else if (f != nullptr && f->leo >= 0 && f->leo >= hwm_ && f->leo >= epoch_start_offset_ &&
+               f->last_caught_up_ms >= 0 && now_ms - f->last_caught_up_ms <= lag_max_ms) {
+      // Also caught up recently by the shrink rule's measure: a replica that just left for lagging (a dead one
+      // whose last fetch was at the log end) does not come straight back.
       next.push_back(r);
       changed = true;
     }

@@ -339,24 +339,26 @@ asio::awaitable<void> fetch_once(broker& b, fetcher& f) {
   (void)appended;
 }
 
-asio::awaitable<void> run_fetcher(broker& b, std::shared_ptr<fetcher> f) {
-  spdlog::info("replica fetcher {}.{} for leader {} started", f->leader, f->index, f->leader);
-  while (!f->stopped && !f->parts.empty()) {
-    if (!co_await ensure_connected(b, *f)) {
-      disconnect(*f);
-      co_await sleep_for(*f, std::chrono::milliseconds(b.config().replication.fetch_backoff_ms));
-      continue;
+// (No co_await inside conditions and no `continue` around co_await here: GCC 12 miscompiles some of those shapes.)
+asio::awaitable<void> run_fetcher(broker& b, std::shared_ptr<fetcher> keep) {
+  fetcher& f = *keep;
+  const auto backoff = std::chrono::milliseconds(b.config().replication.fetch_backoff_ms);
+  spdlog::info("replica fetcher {} for leader {} started", f.index, f.leader);
+  while (!f.stopped && !f.parts.empty()) {
+    bool ok = co_await ensure_connected(b, f);
+    if (ok) {
+      co_await truncate_assigned(b, f);
+      if (!f.stopped && f.sock) co_await fetch_once(b, f);
+      ok = f.sock != nullptr;
     }
-    co_await truncate_assigned(b, *f);
-    if (f->stopped || !f->sock) continue;
-    co_await fetch_once(b, *f);
-    if (!f->sock && !f->stopped) {
-      co_await sleep_for(*f, std::chrono::milliseconds(b.config().replication.fetch_backoff_ms));
+    if (!ok && !f.stopped) {
+      disconnect(f);
+      co_await sleep_for(f, backoff);
     }
   }
-  disconnect(*f);
-  f->running = false;
-  spdlog::info("replica fetcher {}.{} for leader {} stopped", f->leader, f->index, f->leader);
+  disconnect(f);
+  f.running = false;
+  spdlog::info("replica fetcher {} for leader {} stopped", f.index, f.leader);
 }
 
 }  // namespace

@@ -107,12 +107,12 @@ TEST(PartitionLeader, ExpansionCountsForTheHighWatermarkAtOnce) {
   partition_leader l(1, three({1, 2}), 0, 10, 0);
   l.on_follower_fetch(2, 10, 10, 1);
   EXPECT_EQ(l.high_watermark(), 10);
-  l.on_leader_append(20);
-  l.on_follower_fetch(3, 10, 20, 2);  // at the HWM and the epoch start: may join
-  auto want = l.wanted_isr(20, 2, lag);
+  l.on_follower_fetch(3, 10, 10, 2);  // at the HWM, the epoch start and the log end: may join
+  auto want = l.wanted_isr(10, 2, lag);
   ASSERT_TRUE(want.has_value());
   EXPECT_EQ(*want, (std::vector<broker_id>{1, 2, 3}));
   l.on_isr_change_sent(*want);
+  l.on_leader_append(20);
   l.on_follower_fetch(2, 20, 20, 3);
   EXPECT_EQ(l.high_watermark(), 10);  // 3 (maximal ISR) is at 10
   l.on_follower_fetch(3, 20, 20, 4);
@@ -126,6 +126,25 @@ TEST(PartitionLeader, NoExpansionBelowTheEpochStartOrTheHighWatermark) {
   EXPECT_FALSE(l.wanted_isr(10, 1, lag).has_value());
   l.on_follower_fetch(3, 10, 10, 2);
   EXPECT_TRUE(l.wanted_isr(10, 2, lag).has_value());
+}
+
+TEST(PartitionLeader, DroppedReplicaDoesNotFlapBackWithoutFetching) {
+  partition_leader l(1, three({1, 2, 3}), 0, 10, 0);
+  l.on_follower_fetch(2, 10, 10, 100);
+  l.on_follower_fetch(3, 10, 10, 100);  // then 3 dies, caught up to the end
+  l.on_follower_fetch(2, 10, 10, lag + 200);
+  auto shrink = l.wanted_isr(10, lag + 200, lag);
+  ASSERT_TRUE(shrink.has_value());
+  EXPECT_EQ(*shrink, (std::vector<broker_id>{1, 2}));
+  l.on_isr_change_sent(*shrink);
+  auto committed = three({1, 2});
+  committed.partition_epoch = 8;
+  l.update_state(committed, 10);
+  EXPECT_FALSE(l.wanted_isr(10, lag + 300, lag).has_value());  // 3 stays out
+  l.on_follower_fetch(3, 10, 10, lag + 400);                    // it is back and caught up
+  auto grow = l.wanted_isr(10, lag + 400, lag);
+  ASSERT_TRUE(grow.has_value());
+  EXPECT_EQ(*grow, (std::vector<broker_id>{1, 2, 3}));
 }
 
 TEST(PartitionLeader, OneChangeInFlightAndBackoffAfterFailure) {

@@ -14,7 +14,9 @@
 //    or of its previous fetch (then it was caught up at that previous fetch's time); an ISR member not caught up for
 //    replica.lag.time.max.ms is dropped;
 //  * a replica outside the ISR joins once its log end offset reaches the high watermark and the offset at which
-//    this leader epoch began (so it holds every record of the current epoch's predecessors that may be committed);
+//    this leader epoch began (so it holds every record of the current epoch's predecessors that may be committed),
+//    and it counts as caught up by the shrink rule (else a dead replica, last seen at the log end, would flap in
+//    and out);
 //  * one ISR change is in flight at a time; after a failed one the next waits retry_backoff_ms.
 #include <cstdint>
 #include <map>
