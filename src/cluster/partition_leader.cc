@@ -115,4 +115,11 @@ int64_t partition_leader::follower_leo(broker_id f) const {
   return it == followers_.end() ? -1 : it->second.leo;
 }
 
+int64_t follower_truncation_point(int64_t local_leo, int64_t local_hwm, int32_t answered_epoch, int64_t answered_end,
+                                  std::pair<int32_t, int64_t> local_end_for_answered) {
+  if (answered_epoch < 0 || answered_end < 0) return std::min(local_leo, local_hwm);
+  const int64_t ours = local_end_for_answered.first == answered_epoch ? local_end_for_answered.second : local_leo;
+  return std::min({local_leo, answered_end, ours});
+}
+
 }  // namespace samsa::cluster

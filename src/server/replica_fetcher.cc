@@ -157,14 +157,8 @@ asio::awaitable<std::optional<std::vector<uint8_t>>> call(broker& b, fetcher& f,
 // KIP-279: where our log and the leader's agree, from the leader's end offset of our latest epoch.
 void truncate_to_leader(partition& p, int32_t leader_epoch, int64_t leader_end_offset) {
   const int64_t leo = p.log->log_end_offset();
-  int64_t target = leo;
-  if (leader_epoch < 0 || leader_end_offset < 0) {
-    target = std::min(leo, p.high_watermark);  // the leader knows no epoch of ours: keep what was committed
-  } else {
-    const auto [local_epoch, local_end] = p.log->end_offset_for_epoch(leader_epoch);
-    const int64_t ours = local_epoch == leader_epoch ? local_end : leo;
-    target = std::min({leo, leader_end_offset, ours});
-  }
+  const int64_t target = cluster::follower_truncation_point(leo, p.high_watermark, leader_epoch, leader_end_offset,
+                                                            p.log->end_offset_for_epoch(leader_epoch));
   if (target >= leo) return;
   auto r = p.log->truncate_to(target);
   if (!r) {

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "samsa/cluster/image.h"
@@ -73,5 +74,13 @@ class partition_leader {
   std::optional<std::vector<broker_id>> pending_;
   int64_t retry_at_ms_ = 0;
 };
+
+// The follower's side of KIP-101/KIP-279: after asking the leader for the end offset of its own latest epoch and
+// getting (answered_epoch, answered_end), the offset the follower truncates its log to (== local_leo: nothing to
+// cut). `local_end_for_answered` is the follower's own end offset for answered_epoch (its epoch cache's answer:
+// epoch, end). When the leader knows no epoch at or below ours (answered_epoch < 0) the follower keeps what it
+// knows to be committed (its high watermark).
+int64_t follower_truncation_point(int64_t local_leo, int64_t local_hwm, int32_t answered_epoch, int64_t answered_end,
+                                  std::pair<int32_t, int64_t> local_end_for_answered);
 
 }  // namespace samsa::cluster
