@@ -27,7 +27,7 @@ from test_quorum import cluster_nodes, controller_of  # noqa: E402
 
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
-NONE, UNKNOWN_TOPIC_OR_PARTITION, NOT_CONTROLLER = 0, 3, 41
+NONE, UNKNOWN_TOPIC_OR_PARTITION, NOT_CONTROLLER, INVALID_REQUEST = 0, 3, 41, 42
 PREFERRED_LEADER_NOT_AVAILABLE, ELIGIBLE_LEADERS_NOT_AVAILABLE, ELECTION_NOT_NEEDED = 80, 83, 84
 PREFERRED, UNCLEAN = 0, 1
 SESSION_TIMEOUT_S = 5.0  # test_quorum's broker.session.timeout.ms: a killed broker is fenced after this
@@ -200,6 +200,11 @@ class HealthyCluster(unittest.TestCase):
             self.assertEqual(codes(res), {("el", 0): ELECTION_NOT_NEEDED, ("el", 7): UNKNOWN_TOPIC_OR_PARTITION,
                                           ("el", -1): UNKNOWN_TOPIC_OR_PARTITION,
                                           ("no-such-topic", 0): UNKNOWN_TOPIC_OR_PARTITION}, "v%d" % version)
+
+    def test_unknown_election_type(self):
+        c, _ = non_controller(self.nodes)
+        top, res = elect(self.nodes[c - 1].port, {"el": [0]}, 2, 1)
+        self.assertEqual((top, codes(res)), (INVALID_REQUEST, {("el", 0): INVALID_REQUEST}))
 
     def test_forwarded_from_a_node_that_is_not_the_controller(self):
         c, other = non_controller(self.nodes)
