@@ -1,4 +1,5 @@
-// samsactl cluster: info, health (--watch), quorum (DescribeQuorum over Samsa's codec), config get|set.
+// samsactl cluster: info, health (--watch), quorum (DescribeQuorum over Samsa's codec), elect-leaders (ElectLeaders
+// over Samsa's codec), config get|set.
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,10 +12,12 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "commands.h"
 #include "health.h"
 #include "samsa/protocol/messages/describe_quorum.h"
+#include "samsa/protocol/messages/elect_leaders.h"
 #include "wire.h"
 
 namespace samsa::cli {
@@ -231,6 +234,103 @@ void add_quorum(CLI::App& cluster, Context& ctx) {
   });
 }
 
+// ---- elect-leaders ------------------------------------------------------------------------------------------
+
+void add_elect_leaders(CLI::App& cluster, Context& ctx) {
+  auto* cmd = add_verb(cluster, ctx, "elect-leaders",
+                       "Move partition leadership to the preferred replica (or, --type unclean, to any live replica "
+                       "of a leaderless partition)");
+  static std::string type = "preferred";
+  static std::string topic;
+  static std::vector<int32_t> partitions;
+  cmd->add_option("--type", type, "preferred (default) or unclean")->check(CLI::IsMember({"preferred", "unclean"}));
+  auto* topic_opt = cmd->add_option("-t,--topic", topic, "Only this topic (default: every partition of every topic)");
+  cmd->add_option("-p,--partition", partitions, "Only these partitions of --topic (repeatable; default: all)")
+      ->needs(topic_opt)
+      ->allow_extra_args(false);
+  cmd->callback([&ctx] {
+    ctx.action = [&ctx] {
+      protocol::ElectLeadersRequest req;
+      req.election_type = type == "unclean" ? 1 : 0;
+      req.timeout_ms = ctx.conn.timeout_ms;
+      if (!topic.empty()) {
+        std::vector<int32_t> ps = partitions;
+        if (ps.empty()) {
+          Handle h = connect_admin(ctx.conn);
+          Metadata md = fetch_metadata(h.get(), ctx.conn, true);
+          const auto& t = find_topic(*md, topic);
+          for (int i = 0; i < t.partition_cnt; ++i) ps.push_back(t.partitions[i].id);
+          std::sort(ps.begin(), ps.end());
+        }
+        req.topic_partitions.emplace();
+        auto& tp = req.topic_partitions->emplace_back();
+        tp.topic = topic;
+        tp.partitions = ps;
+      }
+      WireClient w(ctx.conn);
+      auto v = w.pick_version<protocol::ElectLeadersRequest>();
+      if (!v)
+        throw CliError(kError, "UNSUPPORTED_VERSION",
+                       "broker does not support ElectLeaders (API key 43 is not in the ApiVersions of " + w.address() +
+                           "); leaders cannot be elected through this broker");
+      if (*v == 0 && req.election_type != 0)
+        throw CliError(kError, "UNSUPPORTED_VERSION",
+                       "the broker at " + w.address() + " speaks only ElectLeaders v0, which has no unclean election");
+      auto resp = w.call<protocol::ElectLeadersResponse>(req, *v);
+      if (resp.error_code) {
+        auto err = static_cast<rd_kafka_resp_err_t>(resp.error_code);
+        std::string hint = hint_for(err);
+        throw CliError(exit_code_for(err), kafka_error_name(resp.error_code),
+                       "ElectLeaders to " + w.address() + ": " + kafka_error_name(resp.error_code) + " (" +
+                           rd_kafka_err2str(err) + ")" + (hint.empty() ? "" : "; " + hint));
+      }
+      struct Row {
+        std::string topic;
+        int32_t partition;
+        int16_t code;
+        std::string message;
+      };
+      std::vector<Row> rows;
+      for (const auto& t : resp.replica_election_results)
+        for (const auto& p : t.partition_result)
+          rows.push_back({t.topic, p.partition_id, p.error_code, p.error_message.value_or("")});
+      std::sort(rows.begin(), rows.end(),
+                [](const Row& a, const Row& b) { return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition); });
+      constexpr int16_t election_not_needed = 84, unknown_partition = 3;
+      int elected = 0, not_needed = 0, failed = 0, unknown = 0;
+      Table tb({"topic", "partition", "result", "detail"});
+      nlohmann::json jr = nlohmann::json::array();
+      for (const auto& r : rows) {
+        std::string result = r.code == 0 ? "ELECTED" : kafka_error_name(r.code);
+        if (r.code == 0) ++elected;
+        else if (r.code == election_not_needed) ++not_needed;
+        else ++failed, unknown += r.code == unknown_partition;
+        tb.add({r.topic, std::to_string(r.partition), result, r.code == 0 ? "" : r.message});
+        jr.push_back({{"topic", r.topic}, {"partition", r.partition}, {"elected", r.code == 0},
+                      {"error", r.code == 0 ? nlohmann::json(nullptr) : nlohmann::json(result)},
+                      {"message", r.message.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.message)}});
+      }
+      nlohmann::json j = {{"election_type", type}, {"elected", elected}, {"not_needed", not_needed},
+                          {"failed", failed}, {"results", jr}};
+      if (ctx.structured()) {
+        emit_structured(ctx, j);
+      } else if (rows.empty()) {
+        std::cout << (type == "preferred" ? "No election needed: every partition is led by its preferred replica.\n"
+                                          : "No election needed: every partition has a live leader.\n");
+      } else {
+        std::cout << tb.render();
+      }
+      // Exit: 0 when every partition has the wanted leader (elected now or already), 3 when the only failures are
+      // unknown partitions, 1 otherwise.
+      if (failed == 0) return static_cast<int>(kOk);
+      if (!ctx.structured())
+        std::cerr << "samsactl: error: " << failed << " partition(s) could not get the "
+                  << (type == "preferred" ? "preferred" : "elected") << " leader (see RESULT above)\n";
+      return static_cast<int>(unknown == failed ? kNotFound : kError);
+    };
+  });
+}
+
 // ---- config -------------------------------------------------------------------------------------------------
 
 struct BrokerConfig {
@@ -403,12 +503,13 @@ void add_config(CLI::App& cluster, Context& ctx) {
 }  // namespace
 
 void register_cluster(CLI::App& app, Context& ctx) {
-  auto* cluster = app.add_subcommand("cluster", "Cluster-wide information: info, health, quorum, broker configs");
+  auto* cluster = app.add_subcommand("cluster", "Cluster-wide information: info, health, quorum, leader elections, broker configs");
   cluster->require_subcommand(1);
   cluster->fallthrough();
   add_info(*cluster, ctx);
   add_health(*cluster, ctx);
   add_quorum(*cluster, ctx);
+  add_elect_leaders(*cluster, ctx);
   add_config(*cluster, ctx);
 }
 

@@ -581,8 +581,53 @@ controller_result<std::vector<election_result>> controller::elect_leaders(
   } else {
     for (const auto& [id, t] : img.topics())
       for (const auto& [p, s] : t->partitions)
-        if (auto e = elect(*t, p, s); e.ok()) out.response.push_back({{t->name, p}, {}});
+        if (auto e = elect(*t, p, s); e.code != err::election_not_needed) out.response.push_back({{t->name, p}, e});
   }
+  return out;
+}
+
+// ---- preferred-leader rebalancing ----------------------------------------------------------------------------------
+
+leader_imbalance compute_leader_imbalance(const metadata_image& img, int32_t per_broker_percentage) {
+  leader_imbalance out;
+  std::map<broker_id, broker_leader_imbalance> by_broker;
+  std::map<broker_id, std::vector<topic_partition>> movable;  // per preferred broker
+  for (const auto& [id, t] : img.topics()) {
+    for (const auto& [p, s] : t->partitions) {
+      if (s.replicas.empty()) continue;
+      const broker_id pref = s.replicas.front();
+      auto& b = by_broker[pref];
+      b.broker = pref;
+      ++b.preferred;
+      if (s.leader == pref) continue;
+      ++b.not_leading;
+      if (is_live(img, pref) && std::find(s.isr.begin(), s.isr.end(), pref) != s.isr.end())
+        movable[pref].push_back({t->name, p});
+    }
+  }
+  for (auto& [id, b] : by_broker) {
+    // Kafka: imbalance ratio > percentage / 100, in integers.
+    b.over_threshold = b.preferred > 0 && int64_t{b.not_leading} * 100 > int64_t{per_broker_percentage} * b.preferred;
+    if (b.over_threshold)
+      out.candidates.insert(out.candidates.end(), movable[id].begin(), movable[id].end());
+    out.brokers.push_back(b);
+  }
+  std::sort(out.candidates.begin(), out.candidates.end());
+  return out;
+}
+
+controller_result<rebalance_result> controller::rebalance_leaders(const metadata_image& img, int64_t now_ms) {
+  controller_result<rebalance_result> out;
+  if (!cfg_.auto_leader_rebalance_enable) return out;
+  if (next_rebalance_ms_ < 0) next_rebalance_ms_ = now_ms + cfg_.leader_imbalance_check_interval_ms;
+  if (now_ms < next_rebalance_ms_) return out;
+  next_rebalance_ms_ = now_ms + cfg_.leader_imbalance_check_interval_ms;
+  out.response.checked = true;
+  out.response.imbalance = compute_leader_imbalance(img, cfg_.leader_imbalance_per_broker_percentage);
+  if (out.response.imbalance.candidates.empty()) return out;
+  auto e = elect_leaders(img, election_type::preferred, out.response.imbalance.candidates);
+  out.response.elections = std::move(e.response);
+  out.records = std::move(e.records);
   return out;
 }
 

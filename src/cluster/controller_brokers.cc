@@ -141,6 +141,7 @@ void controller::reset_sessions(const metadata_image& img, int64_t now_ms) {
     last_contact_ms_[id] = now_ms;
     caught_up_offset_[id] = img.version().offset;
   }
+  next_rebalance_ms_ = now_ms + cfg_.leader_imbalance_check_interval_ms;  // first balance check: one interval on
 }
 
 }  // namespace samsa::cluster

@@ -246,6 +246,25 @@ asio::awaitable<void> controller_node::controller_loop() {
     auto fenced = co_await execute(std::move(fenced_cmd));
     if (alive.expired()) co_return;
     for (broker_id b : fenced.response) spdlog::warn("broker {} missed its heartbeats: fenced", b);
+    if (!active_) continue;
+    // Preferred-leader rebalancing: the rules decide when a check is due (leader.imbalance.check.interval).
+    command<rebalance_result> rebalance_cmd = [now](controller& c, const metadata_image& img) {
+      return c.rebalance_leaders(img, now);
+    };
+    auto rebalance = co_await execute(std::move(rebalance_cmd));
+    if (alive.expired()) co_return;
+    if (rebalance.error == command_error::none && rebalance.response.checked) {
+      for (const auto& b : rebalance.response.imbalance.brokers) {
+        if (!b.over_threshold) continue;
+        spdlog::info("leader imbalance: broker {} leads {} of the {} partitions it is the preferred replica of "
+                     "(limit {}% not led)", b.broker, b.preferred - b.not_leading, b.preferred,
+                     opt_.rules.leader_imbalance_per_broker_percentage);
+      }
+      for (const auto& e : rebalance.response.elections) {
+        if (e.error.ok()) spdlog::info("preferred leader elected for {}-{}", e.tp.topic, e.tp.partition);
+        else spdlog::warn("preferred leader election for {}-{} failed: {}", e.tp.topic, e.tp.partition, e.error.message);
+      }
+    }
   }
 }
 

@@ -35,6 +35,11 @@ constexpr config_key kKeys[] = {
     {"replica.fetch.backoff.ms", "1000", "A follower waits this long after a failed fetch before retrying."},
     {"num.replica.fetchers", "1", "Fetcher connections per source broker (partitions are spread over them)."},
     {"replica.socket.timeout.ms", "30000", "Socket timeout of a follower's requests beyond replica.fetch.wait.max.ms."},
+    {"auto.leader.rebalance.enable", "true",
+     "The active controller moves leadership back to preferred replicas when brokers' leader imbalance is too high."},
+    {"leader.imbalance.check.interval.seconds", "300", "How often the active controller checks the leader imbalance."},
+    {"leader.imbalance.per.broker.percentage", "10",
+     "Share (%) of a broker's preferred partitions it may not lead before a preferred-leader election is run."},
     {"advertised.listeners", "", "Addresses given to clients in Metadata; empty means the same as listeners."},
     {"log.dirs", "data", "Directory holding the partition logs (the first of a comma-separated list is used)."},
     {"log.dir", "data", "Used when log.dirs is not set."},
@@ -242,6 +247,9 @@ result<server::broker_config> build_broker_config(const properties& given, std::
   int_key("broker.heartbeat.interval.ms", q.broker_heartbeat_interval_ms);
   int_key("broker.session.timeout.ms", q.broker_session_timeout_ms);
   bool_key("unclean.leader.election.enable", q.unclean_leader_election_enable);
+  bool_key("auto.leader.rebalance.enable", q.auto_leader_rebalance_enable);
+  int_key("leader.imbalance.check.interval.seconds", q.leader_imbalance_check_interval_seconds);
+  int_key("leader.imbalance.per.broker.percentage", q.leader_imbalance_per_broker_percentage);
   if (!props["advertised.listeners"].empty() && !parse_endpoints(props["advertised.listeners"], c.advertised_listeners)) {
     error = "bad advertised.listeners '" + props["advertised.listeners"] + "'";
     return std::make_error_code(std::errc::invalid_argument);
@@ -331,6 +339,12 @@ result<server::broker_config> build_broker_config(const properties& given, std::
   }
   if (q.controller_role && q.voters.size() > 1 && c.controller_listeners.empty()) {
     error = "a multi-voter quorum needs a controller listener in listeners (e.g. CONTROLLER://host:port)";
+    return std::make_error_code(std::errc::invalid_argument);
+  }
+  if (q.leader_imbalance_check_interval_seconds <= 0 || q.leader_imbalance_check_interval_seconds > 100000000 ||
+      q.leader_imbalance_per_broker_percentage < 0 || q.leader_imbalance_per_broker_percentage > 100) {
+    error = "leader.imbalance.check.interval.seconds must be positive and leader.imbalance.per.broker.percentage "
+            "between 0 and 100";
     return std::make_error_code(std::errc::invalid_argument);
   }
   if (q.election_timeout_ms <= 0 || q.broker_heartbeat_interval_ms <= 0 ||

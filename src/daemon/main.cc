@@ -199,6 +199,9 @@ int main(int argc, char** argv) {
   q.rules.default_replication_factor = config->default_replication_factor;
   q.rules.delete_topic_enable = config->delete_topic_enable;
   q.rules.unclean_leader_election_enable = quorum.unclean_leader_election_enable;
+  q.rules.auto_leader_rebalance_enable = quorum.auto_leader_rebalance_enable;
+  q.rules.leader_imbalance_check_interval_ms = quorum.leader_imbalance_check_interval_seconds * 1000;
+  q.rules.leader_imbalance_per_broker_percentage = quorum.leader_imbalance_per_broker_percentage;
   q.rules.seed = (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
   auto controller = samsa::cluster::controller_node::open(io, q);
   if (!controller) {

@@ -18,6 +18,7 @@ bool forwardable(int16_t key) {
     case 20:  // DeleteTopics
     case 33:  // AlterConfigs
     case 37:  // CreatePartitions
+    case 43:  // ElectLeaders
     case 44:  // IncrementalAlterConfigs
     case 55:  // DescribeQuorum
       return true;

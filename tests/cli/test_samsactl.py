@@ -229,6 +229,25 @@ class Samsactl(unittest.TestCase):
         self.assertIn("no broker at 127.0.0.1:1", p.err)
         self.assertLess(p.elapsed, 5)
 
+    def test_cluster_elect_leaders(self):
+        # One broker: every partition is led by its only (preferred) replica.
+        p = ok("cluster", "elect-leaders")
+        self.assertEqual(p.out, "No election needed: every partition is led by its preferred replica.\n")
+        j = json.loads(ok("cluster", "elect-leaders", "--topic", "golden", "--format", "json").out)
+        self.assertEqual((j["election_type"], j["elected"], j["not_needed"], j["failed"]), ("preferred", 0, 3, 0))
+        self.assertEqual([(r["topic"], r["partition"], r["elected"], r["error"]) for r in j["results"]],
+                         [("golden", i, False, "ELECTION_NOT_NEEDED") for i in range(3)])
+        t = ok("cluster", "elect-leaders", "--type", "unclean", "-t", "golden", "-p", "1").out.splitlines()
+        self.assertEqual(t[0].split(), ["TOPIC", "PARTITION", "RESULT", "DETAIL"])
+        self.assertEqual(t[1].split()[:3], ["golden", "1", "ELECTION_NOT_NEEDED"])
+        bad = run("cluster", "elect-leaders", "-t", "golden", "-p", "7")
+        self.assertEqual(bad.returncode, 3, bad.out + bad.err)
+        self.assertIn("UNKNOWN_TOPIC_OR_PART", bad.out)
+        self.assertIn("1 partition(s) could not get the preferred leader", bad.err)
+        self.assertEqual(run("cluster", "elect-leaders", "-t", "no-such-topic").returncode, 3)
+        self.assertEqual(run("cluster", "elect-leaders", "-p", "0").returncode, 2, "--partition needs --topic")
+        self.assertEqual(run("cluster", "elect-leaders", "--type", "dirty").returncode, 2)
+
     def test_cluster_config(self):
         j = json.loads(ok("cluster", "config", "get", "num.partitions", "--format", "json").out)
         self.assertEqual(j["broker"], 1)

@@ -491,6 +491,155 @@ TEST(ControllerTest, UncleanElectionRequest) {
   EXPECT_EQ(again.response[0].error.code, err::election_not_needed);
 }
 
+TEST(ControllerTest, ElectAllReportsEverythingButElectionNotNeeded) {
+  harness h = three_brokers();
+  h.commit(h.ctl.create_topics(h.image, {{"t", -1, -1, {{0, {1, 2}}, {1, {2, 3}}}, {}}}));
+  // Broker 1 is fenced and comes back out of the ISR: t-0 cannot go back to it, t-1 needs nothing.
+  h.commit(h.ctl.heartbeat(h.image, {1, h.image.broker(1)->broker_epoch, 0, true, false}, h.now));
+  h.commit(h.ctl.heartbeat(h.image, {1, h.image.broker(1)->broker_epoch, h.image.version().offset, false, false}, h.now));
+  auto all = h.ctl.elect_leaders(h.image, election_type::preferred, std::nullopt);
+  ASSERT_EQ(all.response.size(), 1u);
+  EXPECT_EQ(all.response[0].tp, (topic_partition{"t", 0}));
+  EXPECT_EQ(all.response[0].error.code, err::preferred_leader_not_available);
+  EXPECT_TRUE(all.records.empty());
+}
+
+// ---- preferred-leader rebalancing -----------------------------------------------------------------------------------
+
+namespace {
+// Three brokers; broker 1 is the preferred replica of t-0 and t-1, broker 2 of t-2, broker 3 of t-3.
+harness rebalance_cluster(controller_config cfg = {}) {
+  harness h = three_brokers(cfg);
+  h.commit(h.ctl.create_topics(h.image, {{"t", -1, -1, {{0, {1, 2, 3}}, {1, {1, 3, 2}}, {2, {2, 3, 1}}, {3, {3, 1, 2}}}, {}}}));
+  return h;
+}
+// Broker `b` is fenced (its leaderships move, it leaves every ISR) and comes back unfenced.
+void bounce(harness& h, broker_id b) {
+  h.commit(h.ctl.heartbeat(h.image, {b, h.image.broker(b)->broker_epoch, 0, true, false}, h.now));
+  h.commit(h.ctl.heartbeat(h.image, {b, h.image.broker(b)->broker_epoch, h.image.version().offset, false, false}, h.now));
+}
+// The leader of t-p lets `b` back into the ISR (what replication does once `b` has caught up).
+void rejoin_isr(harness& h, partition_id p, broker_id b) {
+  const partition_state s = h.part("t", p);
+  std::vector<broker_id> isr = s.isr;
+  isr.push_back(b);
+  auto r = h.commit(h.ctl.alter_partition(h.image, {s.leader, h.image.broker(s.leader)->broker_epoch,
+                                                    h.image.topic("t")->id, p, s.leader_epoch, s.partition_epoch, isr}));
+  ASSERT_TRUE(r.error.ok()) << r.error.message;
+}
+}  // namespace
+
+TEST(ControllerTest, LeaderImbalanceIsComputedPerPreferredBroker) {
+  harness h = rebalance_cluster();
+  auto balanced = compute_leader_imbalance(h.image, 10);
+  ASSERT_EQ(balanced.brokers.size(), 3u);
+  EXPECT_EQ(balanced.brokers[0], (broker_leader_imbalance{1, 2, 0, false}));
+  EXPECT_EQ(balanced.brokers[1], (broker_leader_imbalance{2, 1, 0, false}));
+  EXPECT_EQ(balanced.brokers[2], (broker_leader_imbalance{3, 1, 0, false}));
+  EXPECT_TRUE(balanced.candidates.empty());
+
+  bounce(h, 1);
+  EXPECT_EQ(h.part("t", 0).leader, 2);
+  EXPECT_EQ(h.part("t", 1).leader, 3);
+  // Broker 1 leads none of its 2 preferred partitions, but it is in no ISR: nothing can move yet.
+  auto out_of_isr = compute_leader_imbalance(h.image, 10);
+  EXPECT_EQ(out_of_isr.brokers[0], (broker_leader_imbalance{1, 2, 2, true}));
+  EXPECT_TRUE(out_of_isr.candidates.empty());
+
+  rejoin_isr(h, 0, 1);
+  auto one = compute_leader_imbalance(h.image, 10);
+  EXPECT_EQ(one.candidates, (std::vector<topic_partition>{{"t", 0}}));
+  rejoin_isr(h, 1, 1);
+  auto both = compute_leader_imbalance(h.image, 10);
+  EXPECT_EQ(both.candidates, (std::vector<topic_partition>{{"t", 0}, {"t", 1}}));
+  // The threshold is strict: 2 of 2 not led is 100 %, which is not above 100.
+  EXPECT_FALSE(compute_leader_imbalance(h.image, 100).brokers[0].over_threshold);
+  EXPECT_TRUE(compute_leader_imbalance(h.image, 100).candidates.empty());
+  EXPECT_TRUE(compute_leader_imbalance(h.image, 99).brokers[0].over_threshold);
+
+  // Move t-0 back: 1 of 2 not led is 50 %.
+  h.commit(h.ctl.elect_leaders(h.image, election_type::preferred, std::vector<topic_partition>{{"t", 0}}));
+  EXPECT_EQ(h.part("t", 0).leader, 1);
+  EXPECT_EQ(compute_leader_imbalance(h.image, 50).brokers[0], (broker_leader_imbalance{1, 2, 1, false}));
+  EXPECT_TRUE(compute_leader_imbalance(h.image, 50).candidates.empty());
+  EXPECT_EQ(compute_leader_imbalance(h.image, 49).candidates, (std::vector<topic_partition>{{"t", 1}}));
+
+  // A fenced preferred replica is never a candidate.
+  h.commit(h.ctl.heartbeat(h.image, {1, h.image.broker(1)->broker_epoch, 0, true, false}, h.now));
+  auto fenced = compute_leader_imbalance(h.image, 0);
+  EXPECT_EQ(fenced.brokers[0], (broker_leader_imbalance{1, 2, 2, true}));
+  EXPECT_TRUE(fenced.candidates.empty());
+}
+
+TEST(ControllerTest, RebalanceRunsEveryCheckIntervalAndMovesLeadershipBack) {
+  controller_config cfg;
+  cfg.leader_imbalance_check_interval_ms = 10000;
+  harness h = rebalance_cluster(cfg);
+  h.ctl.reset_sessions(h.image, h.now);  // becomes the active controller: first check one interval later
+  bounce(h, 1);
+  rejoin_isr(h, 0, 1);
+  rejoin_isr(h, 1, 1);
+  h.now += 9999;
+  auto early = h.ctl.rebalance_leaders(h.image, h.now);
+  EXPECT_FALSE(early.response.checked);
+  EXPECT_TRUE(early.records.empty());
+  h.now += 1;
+  auto r = h.commit(h.ctl.rebalance_leaders(h.image, h.now));
+  ASSERT_TRUE(r.checked);
+  EXPECT_EQ(r.imbalance.brokers[0], (broker_leader_imbalance{1, 2, 2, true}));
+  ASSERT_EQ(r.elections.size(), 2u);
+  EXPECT_TRUE(r.elections[0].error.ok());
+  EXPECT_TRUE(r.elections[1].error.ok());
+  EXPECT_EQ(h.part("t", 0).leader, 1);
+  EXPECT_EQ(h.part("t", 1).leader, 1);
+  // Balanced now; the next check is one interval after this one.
+  bounce(h, 1);
+  rejoin_isr(h, 0, 1);
+  h.now += 5000;
+  EXPECT_FALSE(h.ctl.rebalance_leaders(h.image, h.now).response.checked);
+  h.now += 5000;
+  auto again = h.commit(h.ctl.rebalance_leaders(h.image, h.now));
+  ASSERT_TRUE(again.checked);
+  ASSERT_EQ(again.elections.size(), 1u);  // t-1's ISR does not hold broker 1 yet
+  EXPECT_EQ(again.elections[0].tp, (topic_partition{"t", 0}));
+  EXPECT_EQ(h.part("t", 0).leader, 1);
+  EXPECT_EQ(h.part("t", 1).leader, 3);
+  // A check with nothing to move proposes nothing.
+  h.now += 10000;
+  auto idle = h.ctl.rebalance_leaders(h.image, h.now);
+  EXPECT_TRUE(idle.response.checked);
+  EXPECT_TRUE(idle.response.elections.empty());
+  EXPECT_TRUE(idle.records.empty());
+}
+
+TEST(ControllerTest, RebalanceBelowThresholdOrDisabledDoesNothing) {
+  controller_config cfg;
+  cfg.leader_imbalance_check_interval_ms = 1000;
+  cfg.leader_imbalance_per_broker_percentage = 50;
+  harness h = rebalance_cluster(cfg);
+  h.ctl.reset_sessions(h.image, h.now);
+  bounce(h, 1);
+  rejoin_isr(h, 0, 1);
+  rejoin_isr(h, 1, 1);
+  h.commit(h.ctl.elect_leaders(h.image, election_type::preferred, std::vector<topic_partition>{{"t", 0}}));
+  h.now += 1000;
+  auto r = h.ctl.rebalance_leaders(h.image, h.now);  // 1 of 2 = 50 %: not above 50 %
+  EXPECT_TRUE(r.response.checked);
+  EXPECT_TRUE(r.records.empty());
+
+  cfg.auto_leader_rebalance_enable = false;
+  harness off = rebalance_cluster(cfg);
+  off.ctl.reset_sessions(off.image, off.now);
+  bounce(off, 1);
+  rejoin_isr(off, 0, 1);
+  for (int i = 0; i < 5; ++i) {
+    off.now += 1000;
+    auto o = off.ctl.rebalance_leaders(off.image, off.now);
+    EXPECT_FALSE(o.response.checked);
+    EXPECT_TRUE(o.records.empty());
+  }
+}
+
 TEST(ControllerTest, ProducerIdBlocksAreConsecutive) {
   harness h = three_brokers();
   auto a = h.commit(h.ctl.allocate_producer_ids(h.image, 1, h.image.broker(1)->broker_epoch));

@@ -73,6 +73,9 @@ class simulation {
     controller_config cfg;
     cfg.seed = seed;
     cfg.default_replication_factor = 2;
+    // Preferred-leader rebalancing runs among the other commands (a check every few steps).
+    cfg.leader_imbalance_check_interval_ms = 5000;
+    cfg.leader_imbalance_per_broker_percentage = static_cast<int32_t>(seed % 3) * 25;  // 0, 25 or 50 %
     ctl_ = std::make_unique<controller>(cfg);
     images_.push_back(image_);  // images_[i] = image after entry i (index 0: empty)
   }
@@ -132,6 +135,7 @@ class simulation {
                  .records);
     }
     append(ctl_->tick(image_, now_).records);
+    append(ctl_->rebalance_leaders(image_, now_).records);
 
     switch (rng_.range(0, 13)) {
       case 0: {  // (re-)register, sometimes a new incarnation

@@ -30,6 +30,12 @@ struct controller_config {
   bool delete_topic_enable = true;            // delete.topic.enable
   bool unclean_leader_election_enable = false;  // unclean.leader.election.enable (cluster default)
   int64_t producer_id_block_size = 1000;
+  // Preferred-leader rebalancing (Kafka's keys). Every check interval the active controller computes, per broker,
+  // the share of the partitions it is the preferred replica of that it does not lead; above the percentage it
+  // moves those partitions' leadership back to it (a preferred election) where it is unfenced and in the ISR.
+  bool auto_leader_rebalance_enable = true;        // auto.leader.rebalance.enable
+  int64_t leader_imbalance_check_interval_ms = 300000;  // leader.imbalance.check.interval.seconds * 1000
+  int32_t leader_imbalance_per_broker_percentage = 10;  // leader.imbalance.per.broker.percentage
   // Samsa limit (no Kafka key): partitions of one topic, so that one request cannot make the controller allocate
   // without bound. More is INVALID_PARTITIONS.
   int32_t max_partitions_per_topic = 100000;
@@ -147,6 +153,30 @@ struct election_result {
   api_error error{};
 };
 
+// Preferred-leader balance of one broker: of the partitions whose preferred replica (first in the replica list)
+// it is, how many it does not lead.
+struct broker_leader_imbalance {
+  broker_id broker = 0;
+  int32_t preferred = 0;
+  int32_t not_leading = 0;
+  bool over_threshold = false;  // not_leading / preferred > percentage / 100 (Kafka's strict comparison)
+  friend bool operator==(const broker_leader_imbalance&, const broker_leader_imbalance&) = default;
+};
+struct leader_imbalance {
+  std::vector<broker_leader_imbalance> brokers{};  // every broker that is some partition's preferred replica, by id
+  // Partitions of the brokers over the threshold that a preferred election can move now: the preferred replica
+  // does not lead, is registered and unfenced, and is in the ISR. In (topic, partition) order.
+  std::vector<topic_partition> candidates{};
+};
+// Pure: computes the balance of every broker on `img` against leader.imbalance.per.broker.percentage.
+leader_imbalance compute_leader_imbalance(const metadata_image& img, int32_t per_broker_percentage);
+
+struct rebalance_result {
+  bool checked = false;  // false: disabled or not due yet (nothing else is set)
+  leader_imbalance imbalance{};
+  std::vector<election_result> elections{};  // one per candidate
+};
+
 struct producer_ids_response {
   api_error error{};
   int64_t first_producer_id = -1;
@@ -193,9 +223,16 @@ class controller {
 
   controller_result<alter_partition_response> alter_partition(const metadata_image& img,
                                                                const alter_partition_request& req);
-  // nullopt partitions: every partition of every topic (only those where an election happened are reported).
+  // nullopt partitions: every partition of every topic; as in Kafka, every partition is reported except those
+  // answering ELECTION_NOT_NEEDED.
   controller_result<std::vector<election_result>> elect_leaders(
       const metadata_image& img, election_type type, const std::optional<std::vector<topic_partition>>& partitions);
+
+  // The periodic preferred-leader rebalance (auto.leader.rebalance.enable). Due once
+  // leader.imbalance.check.interval has passed since the previous check (or since reset_sessions(), i.e. since this
+  // controller became active); then computes the imbalance and runs a preferred election on the candidates.
+  // Call as often as convenient: when not due it returns at once with checked == false and no records.
+  controller_result<rebalance_result> rebalance_leaders(const metadata_image& img, int64_t now_ms);
 
   controller_result<producer_ids_response> allocate_producer_ids(const metadata_image& img, broker_id broker,
                                                                  int64_t broker_epoch);
@@ -212,6 +249,7 @@ class controller {
   uint64_t rng_;
   std::map<broker_id, int64_t> last_contact_ms_;
   std::map<broker_id, int64_t> caught_up_offset_;
+  int64_t next_rebalance_ms_ = -1;  // -1: not scheduled yet (the first call schedules one interval ahead)
 };
 
 // Replica placement (Kafka's AdminUtils.assignReplicasToBrokers): round-robin over `brokers` from a start index and

@@ -30,6 +30,9 @@ struct quorum_config {
   int64_t broker_heartbeat_interval_ms = 2000;  // broker.heartbeat.interval.ms
   int64_t broker_session_timeout_ms = 9000;     // broker.session.timeout.ms
   bool unclean_leader_election_enable = false;  // unclean.leader.election.enable
+  bool auto_leader_rebalance_enable = true;     // auto.leader.rebalance.enable
+  int64_t leader_imbalance_check_interval_seconds = 300;  // leader.imbalance.check.interval.seconds
+  int32_t leader_imbalance_per_broker_percentage = 10;    // leader.imbalance.per.broker.percentage
 };
 
 // Partition replication between brokers (Kafka's keys). See docs/replication.md.

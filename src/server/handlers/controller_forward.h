@@ -1,6 +1,6 @@
 #pragma once
-// Helpers for the handlers of metadata-changing APIs (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
-// IncrementalAlterConfigs): forwarding to the active controller and mapping controller failures to Kafka errors.
+// Helpers for the handlers of metadata-changing APIs (CreateTopics, DeleteTopics, CreatePartitions, ElectLeaders,
+// AlterConfigs, IncrementalAlterConfigs): forwarding to the active controller and mapping controller failures to Kafka errors.
 #include <boost/asio/awaitable.hpp>
 
 #include "../request_context.h"

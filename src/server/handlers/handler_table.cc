@@ -29,6 +29,7 @@ constexpr api_handler kHandlers[] = {
     {35, 0, 4, handle_describe_log_dirs}, // DescribeLogDirs
     {37, 0, 1, handle_create_partitions}, // CreatePartitions
     {42, 0, 1, handle_delete_groups},     // DeleteGroups
+    {43, 0, 2, handle_elect_leaders},     // ElectLeaders: preferred (v0) or unclean, on the active controller
     {44, 0, 1, handle_incremental_alter_configs},  // IncrementalAlterConfigs
     {47, 0, 0, handle_offset_delete},     // OffsetDelete
     {55, 0, 1, handle_describe_quorum},   // DescribeQuorum: the metadata quorum (samsactl cluster quorum)

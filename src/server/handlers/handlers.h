@@ -23,6 +23,7 @@ boost::asio::awaitable<void> handle_list_offsets(request_context& ctx);
 boost::asio::awaitable<void> handle_create_topics(request_context& ctx);
 boost::asio::awaitable<void> handle_delete_topics(request_context& ctx);
 boost::asio::awaitable<void> handle_create_partitions(request_context& ctx);
+boost::asio::awaitable<void> handle_elect_leaders(request_context& ctx);
 // Consumer groups (src/group).
 boost::asio::awaitable<void> handle_find_coordinator(request_context& ctx);
 boost::asio::awaitable<void> handle_join_group(request_context& ctx);
