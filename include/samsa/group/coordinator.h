@@ -11,7 +11,7 @@
 // its local log (a posted step; its groups answer COORDINATOR_LOAD_IN_PROGRESS until then, an empty log is
 // loaded at once), resign(p) unloads it (waiting JoinGroup/SyncGroup answers get NOT_COORDINATOR, the state is
 // dropped). Any request for a group of a partition not led here answers NOT_COORDINATOR; while the topic does
-// not exist, COORDINATOR_NOT_AVAILABLE (and its creation is requested).
+// not exist, COORDINATOR_NOT_AVAILABLE (JoinGroup, OffsetCommit and OffsetFetch ask for its creation).
 #include <compare>
 #include <cstdint>
 #include <functional>
