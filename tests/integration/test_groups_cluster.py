@@ -123,6 +123,10 @@ class GroupsOnAClusterTest(unittest.TestCase):
     def test_coordinators_follow_offsets_partition_leaders(self):
         nodes = cluster_nodes(3)
         for b in nodes:
+            # Creating __consumer_offsets (50 partitions x 3 replicas) keeps each node's network thread, which the
+            # quorum shares, busy for a while on a loaded machine: no need to churn controllers meanwhile.
+            b.overrides["controller.quorum.election.timeout.ms"] = "2000"
+        for b in nodes:
             b.start(wait=False)
         for b in nodes:
             b.wait_ready(timeout=30)
@@ -144,7 +148,16 @@ class GroupsOnAClusterTest(unittest.TestCase):
         # The first lookup creates __consumer_offsets; COORDINATOR_NOT_AVAILABLE until it exists.
         wait_for(lambda: find_coordinator(nodes[1].port, "probe")[0] == 0, 30, interval=0.2,
                  what="FindCoordinator to succeed once __consumer_offsets exists")
-        md = harness.metadata(nodes[0].port)
+
+        def offsets_everywhere():
+            views = [harness.metadata(b.port) for b in nodes]
+            if not all(OFFSETS in v["topics"] and all(l >= 0 for l, _, _ in v["topics"][OFFSETS].values())
+                       for v in views):
+                return None
+            return views[0] if all(v["topics"][OFFSETS] == views[0]["topics"][OFFSETS] for v in views) else None
+
+        md = wait_for(offsets_everywhere, 30, interval=0.2,
+                      what="every node to see __consumer_offsets with the same leaders")
         offsets = md["topics"][OFFSETS]
         n = len(offsets)
         self.assertEqual(n, 50, "offsets.topic.num.partitions default")
