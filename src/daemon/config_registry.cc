@@ -78,8 +78,9 @@ constexpr config_key kKeys[] = {
      "Most members one group may have (GROUP_MAX_SIZE_REACHED beyond)."},
     {"offsets.topic.num.partitions", "50",
      "Partitions of __consumer_offsets when it is created (an existing topic keeps its count)."},
-    {"offsets.topic.replication.factor", "1",
-     "Replication factor of __consumer_offsets. Kafka's default is 3; a single node holds 1 replica."},
+    {"offsets.topic.replication.factor", "3",
+     "Replication factor of __consumer_offsets, capped at the number of live (unfenced) brokers when the topic is "
+     "created (Kafka refuses to create it with fewer brokers; Samsa creates it smaller, so one node works)."},
     {"offsets.topic.segment.bytes", "104857600",
      "Segment size of __consumer_offsets (kept small so compaction can run)."},
     {"offsets.retention.minutes", "10080",

@@ -24,77 +24,109 @@ int64_t system_now() {
 }  // namespace
 
 coordinator::coordinator(group_config cfg, offsets_backend& backend, std::function<int64_t()> clock)
-    : cfg_(cfg), backend_(backend), clock_(clock ? std::move(clock) : std::function<int64_t()>(system_now)),
-      partitions_(std::max(cfg.offsets_topic_num_partitions, 1)), loaded_(static_cast<size_t>(partitions_), true) {
+    : cfg_(cfg), backend_(backend), clock_(clock ? std::move(clock) : std::function<int64_t()>(system_now)) {
   last_expiry_ = clock_();
 }
 
 coordinator::~coordinator() { *alive_ = false; }
 
-int32_t coordinator::partition_for(std::string_view group_id) const noexcept {
-  return partition_for_group(group_id, partitions_);
+int32_t coordinator::partition_count() const {
+  const int32_t n = backend_.offsets_partition_count();
+  return n > 0 ? n : std::max(cfg_.offsets_topic_num_partitions, 1);
 }
 
-bool coordinator::loading(std::string_view group_id) const { return !loaded_[static_cast<size_t>(partition_for(group_id))]; }
+int32_t coordinator::partition_for(std::string_view group_id) const {
+  return partition_for_group(group_id, partition_count());
+}
+
+bool coordinator::partition_loaded(int32_t p) const {
+  auto it = owned_.find(p);
+  return it != owned_.end() && it->second.loaded;
+}
+
+std::vector<int32_t> coordinator::led_partitions() const {
+  std::vector<int32_t> out;
+  for (const auto& [p, o] : owned_) out.push_back(p);
+  return out;
+}
+
+int16_t coordinator::ownership(std::string_view group_id) const {
+  if (backend_.offsets_partition_count() <= 0) return err::coordinator_not_available;
+  auto it = owned_.find(partition_for(group_id));
+  if (it == owned_.end()) return err::not_coordinator;
+  return it->second.loaded ? err::none : err::coordinator_load_in_progress;
+}
 
 bool coordinator::fully_loaded() const {
-  return std::all_of(loaded_.begin(), loaded_.end(), [](bool b) { return b; });
+  return std::all_of(owned_.begin(), owned_.end(), [](const auto& o) { return o.second.loaded; });
 }
 
-void coordinator::configure_partitions() {
-  for (const auto& log : backend_.offsets_partitions()) {
-    auto c = log->config();
-    c.compact = true;
-    c.delete_ = false;
-    c.segment_bytes = static_cast<uint64_t>(cfg_.offsets_topic_segment_bytes);
-    log->set_config(c);
+void coordinator::become_leader(int32_t p, int32_t leader_epoch) {
+  auto it = owned_.find(p);
+  if (it != owned_.end()) {
+    if (it->second.leader_epoch == leader_epoch) return;
+    // Led again at another epoch: another leader may have written in between; start over from the log.
+    resign(p);
   }
-}
-
-void coordinator::start() {
-  auto parts = backend_.offsets_partitions();
-  if (parts.empty()) return;
-  // An existing topic keeps its partition count (the mapping of groups to partitions must not change).
-  if (static_cast<int32_t>(parts.size()) != partitions_) {
-    spdlog::warn("{} has {} partitions, offsets.topic.num.partitions is {}: using {}", offsets_topic, parts.size(),
-                 partitions_, parts.size());
-    partitions_ = static_cast<int32_t>(parts.size());
+  auto log = backend_.offsets_partition(p);
+  if (!log) {
+    spdlog::error("[{}-{}] leader here but no local log: not coordinating its groups", offsets_topic, p);
+    return;
   }
-  loaded_.assign(static_cast<size_t>(partitions_), false);
-  configure_partitions();
+  auto c = log->config();
+  c.compact = true;
+  c.delete_ = false;
+  c.segment_bytes = static_cast<uint64_t>(cfg_.offsets_topic_segment_bytes);
+  log->set_config(c);
+  auto& o = owned_[p];
+  o.leader_epoch = leader_epoch;
+  o.term = next_term_++;
+  o.loaded = false;
+  if (log->log_start_offset() >= log->log_end_offset()) {
+    o.loaded = true;  // nothing to replay (e.g. the topic was just created): no COORDINATOR_LOAD_IN_PROGRESS
+    spdlog::info("[{}-{}] group coordinator: leader at epoch {}, empty", offsets_topic, p, leader_epoch);
+    return;
+  }
   // One partition per posted step, so requests keep being served (COORDINATOR_LOAD_IN_PROGRESS) meanwhile.
   std::weak_ptr<bool> alive = alive_;
-  auto step = std::make_shared<std::function<void(int32_t)>>();
-  *step = [this, alive, step](int32_t p) {
+  const uint64_t term = o.term;
+  backend_.post([this, alive, p, term] {
     if (alive.expired()) return;
+    auto it = owned_.find(p);
+    if (it == owned_.end() || it->second.term != term) return;  // resigned (or re-elected) meanwhile
     load_partition(p);
-    if (p + 1 < partitions_) {
-      backend_.post([step, p] { (*step)(p + 1); });
-    } else {
-      spdlog::info("group coordinator: loaded {} partitions of {}, {} group(s)", partitions_, offsets_topic,
-                   groups_.size());
-      *step = nullptr;  // break the self-reference
-    }
-  };
-  backend_.post([step] { (*step)(0); });
+  });
 }
 
-void coordinator::adopt_new_offsets_topic() {
-  auto parts = backend_.offsets_partitions();
-  if (parts.empty()) return;
-  partitions_ = static_cast<int32_t>(parts.size());
-  loaded_.assign(static_cast<size_t>(partitions_), true);
-  configure_partitions();
-  spdlog::info("group coordinator: {} created with {} partitions", offsets_topic, partitions_);
+void coordinator::resign(int32_t p) {
+  auto it = owned_.find(p);
+  if (it == owned_.end()) return;
+  owned_.erase(it);
+  size_t dropped = 0;
+  for (auto g = groups_.begin(); g != groups_.end();) {
+    if (g->second.partition != p) {
+      ++g;
+      continue;
+    }
+    // Members waiting for a JoinGroup/SyncGroup answer rediscover the coordinator (NOT_COORDINATOR).
+    g->second.g->on_store = nullptr;
+    g->second.g->make_dead(err::not_coordinator);
+    g = groups_.erase(g);
+    ++dropped;
+  }
+  spdlog::info("[{}-{}] group coordinator: no longer leader, {} group(s) unloaded", offsets_topic, p, dropped);
 }
 
 void coordinator::load_partition(int32_t p) {
-  auto parts = backend_.offsets_partitions();
-  if (static_cast<size_t>(p) >= parts.size()) {
-    loaded_[static_cast<size_t>(p)] = true;
+  auto it = owned_.find(p);
+  if (it == owned_.end()) return;
+  auto log_ptr = backend_.offsets_partition(p);
+  if (!log_ptr) {
+    spdlog::error("[{}-{}] load: the local log is gone", offsets_topic, p);
+    owned_.erase(it);
     return;
   }
-  auto& log = *parts[static_cast<size_t>(p)];
+  auto& log = *log_ptr;
   const int64_t now = clock_();
   // Replay in offset order: the last record per key wins, a null value deletes.
   std::map<std::string, std::optional<group_snapshot>> group_records;
@@ -160,6 +192,10 @@ void coordinator::load_partition(int32_t p) {
   size_t n_groups = 0;
   for (auto& [gid, s] : group_records) {
     if (!s) continue;
+    if (partition_for(gid) != p) {
+      ++skipped;  // not a group of this partition (written with another partition count?)
+      continue;
+    }
     auto& e = get_or_create(gid);
     e.g->restore(*s, now);
     ++n_groups;
@@ -168,22 +204,19 @@ void coordinator::load_partition(int32_t p) {
     std::map<topic_partition, committed_offset> live;
     for (auto& [tp, o] : offs)
       if (o) live[tp] = *o;
-    if (live.empty()) continue;
+    if (live.empty() || partition_for(gid) != p) continue;
     auto& e = get_or_create(gid);
     for (auto& [tp, o] : live) e.offsets[tp] = o;
   }
-  loaded_[static_cast<size_t>(p)] = true;
-  if (n_records)
-    spdlog::info("[{}-{}] loaded {} record(s) ({} skipped): {} group(s)", offsets_topic, p, n_records, skipped,
-                 n_groups);
+  it->second.loaded = true;
+  spdlog::info("[{}-{}] group coordinator: loaded {} record(s) ({} skipped): {} group(s)", offsets_topic, p,
+               n_records, skipped, n_groups);
 }
 
 int16_t coordinator::ensure_offsets_topic() {
-  if (!backend_.offsets_partitions().empty()) return err::none;
-  if (!backend_.create_offsets_topic(partitions_)) return err::coordinator_not_available;
-  configure_partitions();
-  spdlog::info("created {} with {} partitions", offsets_topic, partitions_);
-  return err::none;
+  if (backend_.offsets_partition_count() > 0) return err::none;
+  backend_.create_offsets_topic(std::max(cfg_.offsets_topic_num_partitions, 1));
+  return backend_.offsets_partition_count() > 0 ? err::none : err::coordinator_not_available;
 }
 
 coordinator::entry* coordinator::find(const std::string& id) {
@@ -200,6 +233,7 @@ coordinator::entry& coordinator::get_or_create(const std::string& id) {
   auto it = groups_.find(id);
   if (it != groups_.end()) return it->second;
   entry e;
+  e.partition = partition_for(id);
   e.g = std::make_unique<group>(id, cfg_, clock_());
   auto& ref = groups_.emplace(id, std::move(e)).first->second;
   attach(ref);
@@ -223,16 +257,39 @@ std::optional<committed_offset> coordinator::committed(const std::string& group_
   return it->second;
 }
 
+namespace {
+
+// How Kafka's GroupMetadataManager answers a failed append of commit records (Errors.java numbering).
+int16_t commit_error(int16_t append_error) {
+  switch (append_error) {
+    case err::none:
+      return err::none;
+    case err::unknown_topic_or_partition:
+    case 19:  // NOT_ENOUGH_REPLICAS
+    case 20:  // NOT_ENOUGH_REPLICAS_AFTER_APPEND
+    case err::request_timed_out:
+      return err::coordinator_not_available;
+    case err::message_too_large:
+    case err::record_list_too_large:
+    case err::invalid_fetch_size:
+      return err::invalid_commit_offset_size;
+    default:  // NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR, ...: the client rediscovers the coordinator
+      return err::not_coordinator;
+  }
+}
+
+}  // namespace
+
 void coordinator::write(const std::string& group_id, std::vector<record> recs, bool durable,
-                        std::function<void(std::error_code)> done) {
-  auto fail = [&](std::error_code ec) {
-    if (done) done(ec);
+                        std::function<void(int16_t)> done) {
+  auto fail = [&](int16_t e) {
+    if (done) done(e);
   };
-  if (ensure_offsets_topic() != err::none) return fail(std::make_error_code(std::errc::io_error));
-  auto parts = backend_.offsets_partitions();
-  const auto p = static_cast<size_t>(partition_for(group_id));
-  if (p >= parts.size()) return fail(std::make_error_code(std::errc::io_error));
-  std::shared_ptr<storage::partition_log> log = parts[p];
+  const int32_t p = partition_for(group_id);
+  auto owned = owned_.find(p);
+  if (owned == owned_.end()) return fail(err::not_coordinator);
+  std::shared_ptr<storage::partition_log> log = backend_.offsets_partition(p);
+  if (!log) return fail(err::not_coordinator);
   records::batch_builder bb;
   const int64_t ts = clock_();
   for (const auto& [k, v] : recs) {
@@ -242,20 +299,26 @@ void coordinator::write(const std::string& group_id, std::vector<record> recs, b
     bb.add(ts, key, value);
   }
   auto batch = bb.build();
-  if (!batch) return fail(batch.error());
-  auto r = log->append(std::span<uint8_t>(*batch), 0);
+  if (!batch) {
+    spdlog::error("[{}-{}] cannot build a batch: {}", offsets_topic, p, batch.error().message());
+    return fail(err::unknown_server_error);
+  }
+  auto r = log->append(std::span<uint8_t>(*batch), owned->second.leader_epoch);
   if (!r) {
     spdlog::error("[{}-{}] append failed: {}", offsets_topic, p, r.error().message());
-    return fail(r.error());
+    return fail(err::not_coordinator);
   }
-  if (!durable) return fail({});
+  if (!durable) return fail(err::none);
   std::weak_ptr<bool> alive = alive_;
-  log->flush([this, alive, done = std::move(done)](std::error_code ec) mutable {
-    // On a flusher thread: hop back to the coordinator's thread.
+  const uint64_t term = owned->second.term;
+  backend_.when_committed(p, r->last_offset + 1, [this, alive, p, term, done = std::move(done)](int16_t e) {
     if (alive.expired()) return;
-    backend_.post([alive, done = std::move(done), ec] {
-      if (!alive.expired() && done) done(ec);
-    });
+    if (e) spdlog::warn("[{}-{}] group records not committed: error {}", offsets_topic, p, e);
+    // Resigned (or led again) meanwhile: whatever the log says now, this coordinator's answer is no longer
+    // authoritative.
+    auto it = owned_.find(p);
+    if (!e && (it == owned_.end() || it->second.term != term)) e = err::not_leader_or_follower;
+    if (done) done(commit_error(e));
   });
 }
 
@@ -275,8 +338,8 @@ void coordinator::join(const std::string& group_id, join_request req, join_callb
     cb(std::move(r));
   };
   if (group_id.empty()) return fail(err::invalid_group_id);
-  if (loading(group_id)) return fail(err::coordinator_load_in_progress);
   if (ensure_offsets_topic() != err::none) return fail(err::coordinator_not_available);
+  if (const int16_t o = ownership(group_id)) return fail(o);
   if (req.session_timeout_ms < cfg_.min_session_timeout_ms || req.session_timeout_ms > cfg_.max_session_timeout_ms)
     return fail(err::invalid_session_timeout);
   if (req.rebalance_timeout_ms <= 0) req.rebalance_timeout_ms = req.session_timeout_ms;
@@ -302,7 +365,7 @@ void coordinator::sync(const std::string& group_id, sync_request req, sync_callb
     cb(std::move(r));
   };
   if (group_id.empty()) return fail(err::invalid_group_id);
-  if (loading(group_id)) return fail(err::coordinator_load_in_progress);
+  if (const int16_t o = ownership(group_id)) return fail(o);
   entry* e = find(group_id);
   if (!e) return fail(err::unknown_member_id);
   e->g->sync(std::move(req), clock_(), std::move(cb));
@@ -311,7 +374,7 @@ void coordinator::sync(const std::string& group_id, sync_request req, sync_callb
 int16_t coordinator::heartbeat(const std::string& group_id, const std::string& member_id,
                                const std::optional<std::string>& instance_id, int32_t generation) {
   if (group_id.empty()) return err::invalid_group_id;
-  if (loading(group_id)) return err::coordinator_load_in_progress;
+  if (const int16_t o = ownership(group_id)) return o;
   entry* e = find(group_id);
   if (!e) return err::unknown_member_id;
   return e->g->heartbeat(member_id, instance_id, generation, clock_());
@@ -320,7 +383,7 @@ int16_t coordinator::heartbeat(const std::string& group_id, const std::string& m
 std::pair<int16_t, std::vector<int16_t>> coordinator::leave(const std::string& group_id,
                                                             const std::vector<leave_member>& members) {
   if (group_id.empty()) return {err::invalid_group_id, {}};
-  if (loading(group_id)) return {err::coordinator_load_in_progress, {}};
+  if (const int16_t o = ownership(group_id)) return {o, {}};
   std::vector<int16_t> errors;
   entry* e = find(group_id);
   for (const auto& m : members) {
@@ -343,8 +406,8 @@ void coordinator::commit(const std::string& group_id, const std::string& member_
     for (size_t i = 0; i < entries.size(); ++i) errors[i] = entries[i].error ? entries[i].error : e;
     done(std::move(errors));
   };
-  if (loading(group_id)) return all(err::coordinator_load_in_progress);
   if (ensure_offsets_topic() != err::none) return all(err::coordinator_not_available);
+  if (const int16_t o = ownership(group_id)) return all(o);
   const int64_t now = clock_();
   entry* e = find(group_id);
   if (!e) {
@@ -371,10 +434,10 @@ void coordinator::commit(const std::string& group_id, const std::string& member_
   if (recs.empty()) return done(std::move(errors));
   write(group_id, std::move(recs), true,
         [this, group_id, entries = std::move(entries), written, errors, now, done = std::move(done)](
-            std::error_code ec) mutable {
-          if (ec) {
-            spdlog::error("group {}: offset commit not stored: {}", group_id, ec.message());
-            for (size_t i : written) errors[i] = err::not_coordinator;
+            int16_t error) mutable {
+          if (error) {
+            spdlog::error("group {}: offset commit not stored: error {}", group_id, error);
+            for (size_t i : written) errors[i] = error;
             return done(std::move(errors));
           }
           // The group may have been deleted meanwhile; its tombstones came after these records.
@@ -393,13 +456,14 @@ int16_t coordinator::fetch_offsets(
     const std::string& group_id, const std::optional<std::vector<std::pair<std::string, std::vector<int32_t>>>>& topics,
     std::vector<std::pair<std::string, std::vector<fetched_offset>>>& out) const {
   out.clear();
-  const bool is_loading = loading(group_id);
-  const entry* e = is_loading ? nullptr : find(group_id);
+  const int16_t owner = ownership(group_id);
+  if (owner == err::coordinator_not_available) backend_.create_offsets_topic(std::max(cfg_.offsets_topic_num_partitions, 1));
+  const entry* e = owner ? nullptr : find(group_id);
   auto one = [&](const std::string& topic, int32_t partition) {
     fetched_offset f;
     f.partition = partition;
-    if (is_loading) {
-      f.error = err::coordinator_load_in_progress;
+    if (owner) {
+      f.error = owner;
       return f;
     }
     if (e) {
@@ -423,14 +487,14 @@ int16_t coordinator::fetch_offsets(
       out.back().second.push_back(one(tp.topic, tp.partition));
     }
   }
-  return is_loading ? err::coordinator_load_in_progress : err::none;
+  return owner;
 }
 
 group_description coordinator::describe(const std::string& group_id) const {
   group_description d;
   d.group_id = group_id;
-  if (loading(group_id)) {
-    d.error = err::coordinator_load_in_progress;
+  if (const int16_t o = ownership(group_id)) {
+    d.error = o;
     d.state = "";
     return d;
   }
@@ -461,8 +525,8 @@ void coordinator::delete_groups(const std::vector<std::string>& ids, std::functi
   };
   for (size_t i = 0; i < ids.size(); ++i) {
     const std::string& id = ids[i];
-    if (loading(id)) {
-      (*errors)[i] = err::coordinator_load_in_progress;
+    if (const int16_t o = ownership(id)) {
+      (*errors)[i] = o;
       continue;
     }
     entry* e = find(id);
@@ -481,10 +545,10 @@ void coordinator::delete_groups(const std::vector<std::string>& ids, std::functi
     e->g->make_dead(err::coordinator_not_available);
     groups_.erase(id);
     ++*remaining;
-    write(id, std::move(recs), true, [errors, i, finish, id](std::error_code ec) {
-      if (ec) {
-        spdlog::error("group {}: delete not stored: {}", id, ec.message());
-        (*errors)[i] = err::not_coordinator;
+    write(id, std::move(recs), true, [errors, i, finish, id](int16_t error) {
+      if (error) {
+        spdlog::error("group {}: delete not stored: error {}", id, error);
+        (*errors)[i] = error;
       }
       finish();
     });
@@ -495,7 +559,7 @@ void coordinator::delete_groups(const std::vector<std::string>& ids, std::functi
 void coordinator::delete_offsets(const std::string& group_id, const std::vector<topic_partition>& tps,
                                  std::function<void(int16_t, std::vector<int16_t>)> done) {
   std::vector<int16_t> errors(tps.size(), err::none);
-  if (loading(group_id)) return done(err::coordinator_load_in_progress, {});
+  if (const int16_t o = ownership(group_id)) return done(o, {});
   entry* e = find(group_id);
   if (!e || e->g->state() == group_state::dead) return done(err::group_id_not_found, {});
   const group& g = *e->g;
@@ -517,8 +581,8 @@ void coordinator::delete_offsets(const std::string& group_id, const std::vector<
   }
   if (recs.empty()) return done(err::none, std::move(errors));
   write(group_id, std::move(recs), true,
-        [errors = std::move(errors), done = std::move(done)](std::error_code ec) mutable {
-          done(ec ? err::not_coordinator : err::none, std::move(errors));
+        [errors = std::move(errors), done = std::move(done)](int16_t error) mutable {
+          done(error, std::move(errors));
         });
 }
 
@@ -538,7 +602,7 @@ void coordinator::expire_offsets() {
   std::vector<std::string> dead;
   size_t expired_total = 0;
   for (auto& [id, e] : groups_) {
-    if (loading(id)) continue;
+    if (!partition_loaded(e.partition)) continue;
     group& g = *e.g;
     std::optional<std::set<std::string>> subscribed;
     const bool empty = g.is_empty() && g.state() == group_state::empty;

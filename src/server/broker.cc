@@ -31,12 +31,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// __consumer_offsets as Kafka creates it: compacted, offsets.topic.* partitions, replicas and segment size.
-cluster::create_topic_request offsets_topic_request(const broker_config& c) {
+// __consumer_offsets as Kafka creates it: compacted, offsets.topic.* partitions, replicas and segment size. The
+// replication factor is capped at the number of unfenced registered brokers (Kafka refuses to create the topic
+// until offsets.topic.replication.factor brokers are alive; Samsa creates it with fewer replicas, so the default
+// of 3 works on a single node).
+cluster::create_topic_request offsets_topic_request(const broker_config& c, const cluster::metadata_image& img) {
   cluster::create_topic_request req;
   req.name = group::offsets_topic;
   req.num_partitions = c.group.offsets_topic_num_partitions;
-  req.replication_factor = static_cast<int16_t>(c.group.offsets_topic_replication_factor);
+  const auto live = std::count_if(img.brokers().begin(), img.brokers().end(),
+                                  [](const auto& b) { return !b.second.fenced; });
+  req.replication_factor = static_cast<int16_t>(
+      std::max<int64_t>(1, std::min<int64_t>(c.group.offsets_topic_replication_factor, live)));
   req.configs = {{"cleanup.policy", std::optional<std::string>("compact")},
                  {"segment.bytes", std::optional<std::string>(std::to_string(c.group.offsets_topic_segment_bytes))}};
   return req;
@@ -46,24 +52,36 @@ cluster::create_topic_request offsets_topic_request(const broker_config& c) {
 class offsets_backend_impl : public group::offsets_backend {
  public:
   explicit offsets_backend_impl(broker& b) : b_(b) {}
-  std::vector<std::shared_ptr<storage::partition_log>> offsets_partitions() override {
-    std::vector<std::shared_ptr<storage::partition_log>> out;
-    // Only when every partition is here (the coordinator maps groups to partitions by index).
-    if (const topic* t = b_.find_topic(group::offsets_topic)) {
-      for (const auto& p : t->partitions) {
-        if (!p) return {};
-        out.push_back(p->log);
-      }
-    }
-    return out;
+  int32_t offsets_partition_count() override {
+    const auto* t = b_.image().topic(group::offsets_topic);
+    return t ? static_cast<int32_t>(t->partitions.size()) : 0;
   }
-  bool create_offsets_topic(int32_t) override {
+  std::shared_ptr<storage::partition_log> offsets_partition(int32_t p) override {
+    auto part = b_.find_partition(group::offsets_topic, p);
+    return part ? part->log : nullptr;
+  }
+  void create_offsets_topic(int32_t) override {
     // Asynchronous (through the controller, see broker::ensure_offsets_topic): the coordinator answers
-    // COORDINATOR_NOT_AVAILABLE meanwhile and the broker starts it once the topic's partitions exist here.
-    b_.request_topic_creation(offsets_topic_request(b_.config()));
-    return false;
+    // COORDINATOR_NOT_AVAILABLE meanwhile and learns the partitions it leads from broker::on_metadata.
+    b_.request_topic_creation(offsets_topic_request(b_.config(), b_.image()));
   }
   void post(std::function<void()> fn) override { boost::asio::post(b_.executor(), std::move(fn)); }
+  // The durability seam of the group coordinator (offset commits, group and offset tombstones). Today: the local
+  // log's group-commit fsync. With replication this must also wait for the high watermark to reach end_offset.
+  void when_committed(int32_t p, int64_t end_offset, std::function<void(int16_t)> done) override {
+    (void)end_offset;  // flush() covers everything appended so far, which includes end_offset
+    auto part = b_.find_partition(group::offsets_topic, p);
+    if (!part) {
+      boost::asio::post(b_.executor(), [done = std::move(done)] { done(kafka_error::not_leader_or_follower); });
+      return;
+    }
+    part->log->flush([ex = b_.executor(), done = std::move(done)](std::error_code ec) mutable {
+      // On a flusher thread: hop back to the network thread.
+      boost::asio::post(ex, [ec, done = std::move(done)] {
+        done(ec ? kafka_error::kafka_storage_error : kafka_error::none);
+      });
+    });
+  }
 
  private:
   broker& b_;
@@ -190,7 +208,8 @@ void broker::apply_topic_configs(const std::string& name, const config_map& over
 
 void broker::on_metadata(const cluster::metadata_image& before, const cluster::metadata_image& after) {
   const int32_t self = config_.node_id;
-  for (const auto& ch : cluster::local_changes(before, after, self)) {
+  const auto changes = cluster::local_changes(before, after, self);
+  for (const auto& ch : changes) {
     using kind = cluster::local_replica_change::kind;
     if (ch.what == kind::remove) {
       auto it = topics_.find(ch.topic);
@@ -256,12 +275,15 @@ void broker::on_metadata(const cluster::metadata_image& before, const cluster::m
       if ((a == nullptr) != (b == nullptr) || (a && *a != *b)) apply_topic_configs(name, a ? *a : config_map{});
     }
   }
-  // __consumer_offsets appeared (all of it here): the group coordinator can load it.
+  // The group coordinator follows the leadership of __consumer_offsets partitions (before start_groups, the
+  // partitions led at that point are loaded by it).
   if (!groups_started_) return;
-  if (const topic* t = find_topic(group::offsets_topic); t && !t->partitions.empty() &&
-      std::all_of(t->partitions.begin(), t->partitions.end(), [](auto& p) { return !!p; }) &&
-      !before.topic(group::offsets_topic)) {
-    groups_->adopt_new_offsets_topic();  // created while running: empty, nothing to load
+  for (const auto& ch : changes) {
+    if (ch.topic != group::offsets_topic) continue;
+    if (ch.what == cluster::local_replica_change::kind::become_leader)
+      groups_->become_leader(ch.partition, ch.state.leader_epoch);
+    else
+      groups_->resign(ch.partition);  // become_follower, remove
   }
 }
 
@@ -353,7 +375,7 @@ boost::asio::awaitable<void> create_in_background(broker& b, cluster::create_top
 boost::asio::awaitable<void> broker::ensure_offsets_topic() {
   if (image().topic(group::offsets_topic) != nullptr) co_return;
   std::vector<cluster::create_topic_request> reqs;
-  reqs.push_back(offsets_topic_request(config_));
+  reqs.push_back(offsets_topic_request(config_, image()));
   auto r = co_await create_topics(std::move(reqs));
   for (const auto& t : r) {
     if (!t.error.ok() && t.error.code != kafka_error::topic_already_exists)
@@ -374,7 +396,11 @@ boost::asio::awaitable<std::optional<std::vector<uint8_t>>> broker::forward_to_c
 
 void broker::start_groups() {
   groups_started_ = true;
-  groups_->start();
+  // The __consumer_offsets partitions this broker leads now: load them (later changes come through on_metadata).
+  if (const topic* t = find_topic(group::offsets_topic)) {
+    for (const auto& p : t->partitions)
+      if (p && p->is_leader) groups_->become_leader(p->index, p->leader_epoch);
+  }
   groups_timer_ = std::make_unique<boost::asio::steady_timer>(ex_);
   boost::asio::co_spawn(ex_, group_ticker(*groups_, *groups_timer_), boost::asio::detached);
 }

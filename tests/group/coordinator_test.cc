@@ -6,6 +6,7 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <set>
 
 #include "samsa/group/coordinator.h"
 #include "samsa/group/errors.h"
@@ -18,18 +19,34 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A single broker's view of __consumer_offsets: partition logs in a temp dir. Creating the topic calls on_created
+// (the test makes this broker the leader of the partitions it wants, as broker::on_metadata would).
 class fake_backend : public offsets_backend {
  public:
   explicit fake_backend(fs::path dir) : dir_(std::move(dir)) {}
-  std::vector<std::shared_ptr<storage::partition_log>> offsets_partitions() override { return logs_; }
-  bool create_offsets_topic(int32_t n) override {
+  int32_t offsets_partition_count() override { return static_cast<int32_t>(logs_.size()); }
+  std::shared_ptr<storage::partition_log> offsets_partition(int32_t p) override {
+    if (p < 0 || static_cast<size_t>(p) >= logs_.size()) return nullptr;
+    return logs_[static_cast<size_t>(p)];
+  }
+  void create_offsets_topic(int32_t n) override {
     ++creates;
+    if (!logs_.empty()) return;
     for (int32_t i = 0; i < n; ++i) {
       auto l = storage::partition_log::open(dir_ / ("__consumer_offsets-" + std::to_string(i)), {});
-      if (!l) return false;
+      if (!l) return;
       logs_.push_back(std::shared_ptr<storage::partition_log>(std::move(*l)));
     }
-    return true;
+    if (on_created) on_created(n);
+  }
+  // Flushes, then answers `commit_error` (0: committed) through the posted queue, as the broker does.
+  void when_committed(int32_t p, int64_t end_offset, std::function<void(int16_t)> done) override {
+    ++commit_waits;
+    last_end_offset = end_offset;
+    const int16_t e = commit_error;
+    logs_.at(static_cast<size_t>(p))->flush([this, e, done = std::move(done)](std::error_code ec) mutable {
+      post([e, ec, done = std::move(done)] { done(ec ? err::kafka_storage_error : e); });
+    });
   }
   // Reopens existing partition directories (a broker restart).
   void reopen(int32_t n) {
@@ -68,6 +85,10 @@ class fake_backend : public offsets_backend {
   }
   std::vector<std::shared_ptr<storage::partition_log>>& logs() { return logs_; }
   int creates = 0;
+  int commit_waits = 0;
+  int64_t last_end_offset = -1;
+  int16_t commit_error = 0;
+  std::function<void(int32_t)> on_created;
 
  private:
   fs::path dir_;
@@ -92,8 +113,14 @@ struct coord : ::testing::Test {
     be = std::make_unique<fake_backend>(dir);
     cfg.offsets_topic_num_partitions = 4;
     cfg.initial_rebalance_delay_ms = 0;
+    // A single node: this broker leads every partition of the topic it creates.
+    be->on_created = [this](int32_t n) {
+      for (int32_t p = 0; p < n; ++p)
+        if (!not_led.count(p)) c->become_leader(p, 0);
+    };
     make();
   }
+  std::set<int32_t> not_led;  // partitions another broker leads
   void TearDown() override {
     c.reset();
     for (auto& l : be->logs()) l->close();
@@ -105,7 +132,15 @@ struct coord : ::testing::Test {
     c.reset();
     be->reopen(cfg.offsets_topic_num_partitions);
     make();
-    c->start();
+    for (int32_t p = 0; p < cfg.offsets_topic_num_partitions; ++p)
+      if (!not_led.count(p)) c->become_leader(p, 0);
+  }
+  // A group id whose __consumer_offsets partition is p (and that is not in `avoid`).
+  std::string group_in(int32_t p, const std::set<std::string>& avoid = {}) {
+    for (int i = 0;; ++i) {
+      std::string id = "grp-" + std::to_string(i);
+      if (partition_for_group(id, cfg.offsets_topic_num_partitions) == p && !avoid.count(id)) return id;
+    }
   }
 
   join_result join(const std::string& gid, join_request r) {
@@ -319,5 +354,137 @@ TEST_F(coord, MalformedRecordsInTheOffsetsTopicAreSkipped) {
   EXPECT_EQ(c->committed("ok", {"t", 0})->offset, 3);
 }
 
+
+TEST_F(coord, UnloadingAPartitionAnswersNotCoordinatorToWaitingMembersAndReloadBringsItBack) {
+  ASSERT_EQ(c->ensure_offsets_topic(), 0);
+  const std::string a = group_in(1), b = group_in(1, {a}), other = group_in(2);
+  ASSERT_EQ(c->partition_for(a), 1);
+  // Group a: stable with m1, then a second member joins and waits for m1 to rejoin.
+  auto [m1, gen] = stable(a);
+  EXPECT_EQ(commit(a, m1, gen, {ce("t", 0, 11)}), (std::vector<int16_t>{0}));
+  std::optional<join_result> waiting_join;
+  c->join(a, req(), [&](join_result r) { waiting_join = std::move(r); });
+  EXPECT_FALSE(waiting_join);
+  // Group b: a follower waits in SyncGroup for its leader's assignments.
+  auto jl = join(b, req());
+  std::optional<join_result> jf;
+  auto rejoin = req();
+  rejoin.member_id = jl.member_id;
+  c->join(b, req(), [&](join_result r) { jf = std::move(r); });
+  std::optional<join_result> jl2;
+  c->join(b, rejoin, [&](join_result r) { jl2 = std::move(r); });
+  ASSERT_TRUE(jf && jl2);
+  ASSERT_EQ(jf->error, 0);
+  std::optional<sync_result> waiting_sync;
+  sync_request sr;
+  sr.member_id = jf->member_id;
+  sr.generation = jf->generation;
+  c->sync(b, sr, [&](sync_result r) { waiting_sync = std::move(r); });
+  EXPECT_FALSE(waiting_sync);
+  // A group of another partition is not affected.
+  auto [mo, geno] = stable(other);
+
+  c->resign(1);
+  ASSERT_TRUE(waiting_join);
+  EXPECT_EQ(waiting_join->error, err::not_coordinator);
+  ASSERT_TRUE(waiting_sync);
+  EXPECT_EQ(waiting_sync->error, err::not_coordinator);
+  EXPECT_FALSE(c->leads(1));
+  EXPECT_EQ(c->find_group(a), nullptr);
+  EXPECT_EQ(c->find_group(b), nullptr);
+  EXPECT_EQ(c->heartbeat(a, m1, std::nullopt, gen), err::not_coordinator);
+  EXPECT_EQ(c->heartbeat(other, mo, std::nullopt, geno), 0);
+  std::vector<listed_group> listed;
+  EXPECT_EQ(c->list(listed), 0);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].group_id, other);
+
+  // Leading again (a new leader epoch): the partition is replayed from the log, LOAD_IN_PROGRESS meanwhile.
+  c->become_leader(1, 1);
+  EXPECT_TRUE(c->leads(1));
+  EXPECT_EQ(c->heartbeat(a, m1, std::nullopt, gen), err::coordinator_load_in_progress);
+  EXPECT_EQ(c->list(listed), err::coordinator_load_in_progress);
+  ASSERT_TRUE(be->run_until([&] { return c->fully_loaded(); }));
+  EXPECT_EQ(c->committed(a, {"t", 0})->offset, 11);
+  EXPECT_EQ(c->describe(a).state, "Stable");  // as of its last stored generation
+  EXPECT_EQ(c->heartbeat(a, m1, std::nullopt, gen), 0);
+  // The same epoch again: nothing happens (no reload).
+  c->become_leader(1, 1);
+  EXPECT_TRUE(c->partition_loaded(1));
+  EXPECT_EQ(be->queued(), 0u);
+}
+
+TEST_F(coord, GroupsOfPartitionsNotLedHereAnswerNotCoordinator) {
+  not_led = {2, 3};
+  ASSERT_EQ(c->ensure_offsets_topic(), 0);
+  EXPECT_EQ(c->led_partitions(), (std::vector<int32_t>{0, 1}));
+  const std::string mine = group_in(0), theirs = group_in(3);
+  auto [m, gen] = stable(mine);
+  EXPECT_EQ(join(theirs, req()).error, err::not_coordinator);
+  EXPECT_EQ(c->find_group(theirs), nullptr);
+  EXPECT_EQ(c->heartbeat(theirs, "x", std::nullopt, 1), err::not_coordinator);
+  std::optional<sync_result> s;
+  c->sync(theirs, sync_request{}, [&](sync_result r) { s = std::move(r); });
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->error, err::not_coordinator);
+  EXPECT_EQ(c->leave(theirs, {{"x", std::nullopt}}).first, err::not_coordinator);
+  EXPECT_EQ(commit(theirs, "", -1, {ce("t", 0, 1)}), (std::vector<int16_t>{err::not_coordinator}));
+  std::vector<std::pair<std::string, std::vector<fetched_offset>>> out;
+  EXPECT_EQ(c->fetch_offsets(theirs, std::vector<std::pair<std::string, std::vector<int32_t>>>{{"t", {0}}}, out),
+            err::not_coordinator);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].second[0].error, err::not_coordinator);
+  EXPECT_EQ(c->describe(theirs).error, err::not_coordinator);
+  std::optional<std::vector<int16_t>> del;
+  c->delete_groups({theirs, mine}, [&](std::vector<int16_t> e) { del = std::move(e); });
+  ASSERT_TRUE(be->run_until([&] { return del.has_value(); }));
+  EXPECT_EQ(*del, (std::vector<int16_t>{err::not_coordinator, err::non_empty_group}));
+  std::optional<int16_t> od;
+  c->delete_offsets(theirs, {{"t", 0}}, [&](int16_t top, std::vector<int16_t>) { od = top; });
+  ASSERT_TRUE(od);
+  EXPECT_EQ(*od, err::not_coordinator);
+  // Nothing was written to a partition led elsewhere.
+  EXPECT_EQ(be->logs()[3]->log_end_offset(), 0);
+  std::vector<listed_group> listed;
+  EXPECT_EQ(c->list(listed), 0);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].group_id, mine);
+  // Becoming its leader makes this broker its coordinator (an empty log: at once).
+  c->become_leader(3, 5);
+  EXPECT_EQ(join(theirs, req()).error, 0);
+  EXPECT_EQ(c->heartbeat(mine, m, std::nullopt, gen), 0);
+}
+
+TEST_F(coord, NoOffsetsTopicYetMeansCoordinatorNotAvailable) {
+  not_led = {0, 1, 2, 3};
+  be->on_created = nullptr;
+  EXPECT_EQ(c->heartbeat("g", "m", std::nullopt, 1), err::coordinator_not_available);
+  EXPECT_EQ(c->describe("g").error, err::coordinator_not_available);
+}
+
+TEST_F(coord, CommitsWaitForTheBackendsCommitAndMapItsErrors) {
+  ASSERT_EQ(c->ensure_offsets_topic(), 0);
+  const std::string g = group_in(2);
+  EXPECT_EQ(commit(g, "", -1, {ce("t", 0, 1)}), (std::vector<int16_t>{0}));
+  EXPECT_EQ(be->commit_waits, 1);
+  EXPECT_EQ(be->last_end_offset, be->logs()[2]->log_end_offset());
+  // Not committed (replication would say so): Kafka's mapping, and the cached offset stays as it was.
+  be->commit_error = err::request_timed_out;
+  EXPECT_EQ(commit(g, "", -1, {ce("t", 0, 2)}), (std::vector<int16_t>{err::coordinator_not_available}));
+  be->commit_error = err::not_leader_or_follower;
+  EXPECT_EQ(commit(g, "", -1, {ce("t", 0, 3)}), (std::vector<int16_t>{err::not_coordinator}));
+  be->commit_error = err::record_list_too_large;
+  EXPECT_EQ(commit(g, "", -1, {ce("t", 0, 4)}), (std::vector<int16_t>{err::invalid_commit_offset_size}));
+  EXPECT_EQ(c->committed(g, {"t", 0})->offset, 1);
+  // Leadership lost while the commit waits: NOT_COORDINATOR even though the local log has it.
+  be->commit_error = 0;
+  std::optional<std::vector<int16_t>> res;
+  c->commit(g, "", std::nullopt, -1, {ce("t", 0, 5)}, [&](std::vector<int16_t> e) { res = std::move(e); });
+  EXPECT_FALSE(res);
+  c->resign(2);
+  c->become_leader(2, 1);
+  ASSERT_TRUE(be->run_until([&] { return res.has_value() && c->fully_loaded(); }));
+  EXPECT_EQ(*res, (std::vector<int16_t>{err::not_coordinator}));
+}
 }  // namespace
 }  // namespace samsa::group

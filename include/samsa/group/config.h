@@ -10,7 +10,7 @@ struct group_config {
   int32_t max_session_timeout_ms = 1800000;         // group.max.session.timeout.ms
   int32_t max_size = 2147483647;                    // group.max.size
   int32_t offsets_topic_num_partitions = 50;        // offsets.topic.num.partitions
-  int16_t offsets_topic_replication_factor = 1;     // offsets.topic.replication.factor (single node: 1)
+  int16_t offsets_topic_replication_factor = 3;     // offsets.topic.replication.factor (capped at live brokers)
   int64_t offsets_topic_segment_bytes = 104857600;  // offsets.topic.segment.bytes
   int64_t offsets_retention_ms = 10080LL * 60000;   // offsets.retention.minutes
   int64_t offsets_retention_check_interval_ms = 600000;  // offsets.retention.check.interval.ms

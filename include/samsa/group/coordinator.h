@@ -6,10 +6,12 @@
 // broker's one network thread, so nothing here locks. The storage calls it makes (append, flush) are the
 // partition log's own thread-safe API; flush completions come back through backend.post().
 //
-// The coordinator of a group is partition partition_for_group(group, N) of __consumer_offsets; on a single node
-// this broker leads every partition, so it always answers FindCoordinator with itself. At start-up the existing
-// partitions are loaded one at a time (posted steps); until its partition is loaded a group answers
-// COORDINATOR_LOAD_IN_PROGRESS.
+// Kafka's model: the coordinator of group g is the leader of partition partition_for(g) of __consumer_offsets.
+// The coordinator manages the partitions this broker leads one by one: become_leader(p) loads partition p from
+// its local log (a posted step; its groups answer COORDINATOR_LOAD_IN_PROGRESS until then, an empty log is
+// loaded at once), resign(p) unloads it (waiting JoinGroup/SyncGroup answers get NOT_COORDINATOR, the state is
+// dropped). Any request for a group of a partition not led here answers NOT_COORDINATOR; while the topic does
+// not exist, COORDINATOR_NOT_AVAILABLE (JoinGroup, OffsetCommit and OffsetFetch ask for its creation).
 #include <compare>
 #include <cstdint>
 #include <functional>
@@ -33,12 +35,19 @@ namespace samsa::group {
 class offsets_backend {
  public:
   virtual ~offsets_backend() = default;
-  // The partitions of __consumer_offsets (index = partition number); empty while the topic does not exist.
-  virtual std::vector<std::shared_ptr<storage::partition_log>> offsets_partitions() = 0;
-  // Creates __consumer_offsets with `partitions` partitions; false on failure.
-  virtual bool create_offsets_topic(int32_t partitions) = 0;
+  // Partitions of __consumer_offsets in the cluster; 0 while the topic does not exist.
+  virtual int32_t offsets_partition_count() = 0;
+  // This broker's replica (log) of partition p of __consumer_offsets; nullptr when it holds none.
+  virtual std::shared_ptr<storage::partition_log> offsets_partition(int32_t p) = 0;
+  // Asks for __consumer_offsets to be created with `partitions` partitions. May complete later (the broker goes
+  // through the controller): the coordinator learns of the partitions it leads through become_leader().
+  virtual void create_offsets_topic(int32_t partitions) = 0;
   // Runs fn later on the coordinator's thread.
   virtual void post(std::function<void()> fn) = 0;
+  // THE durability seam: calls done (on the coordinator's thread) once the records of partition p up to
+  // end_offset (exclusive) are committed, with 0 or a Kafka error code (e.g. NOT_LEADER_OR_FOLLOWER,
+  // REQUEST_TIMED_OUT). OffsetCommit, DeleteGroups and OffsetDelete answer only then.
+  virtual void when_committed(int32_t partition, int64_t end_offset, std::function<void(int16_t error)> done) = 0;
 };
 
 struct topic_partition {
@@ -101,16 +110,29 @@ class coordinator {
 
   const group_config& config() const noexcept { return cfg_; }
   int64_t now() const { return clock_(); }
-  int32_t partition_count() const noexcept { return partitions_; }
-  int32_t partition_for(std::string_view group_id) const noexcept;
+  // Partitions of __consumer_offsets: the existing topic's count (it keeps it even if the setting changes: the
+  // group -> partition mapping must not move), else offsets.topic.num.partitions.
+  int32_t partition_count() const;
+  int32_t partition_for(std::string_view group_id) const;
 
-  // Start-up: when __consumer_offsets exists, configures its partitions (compacted) and posts their loading.
-  void start();
-  // __consumer_offsets was just created (empty): configure its partitions; nothing to load.
-  void adopt_new_offsets_topic();
-  bool loading(std::string_view group_id) const;
+  // This broker became the leader of partition p of __consumer_offsets at leader_epoch: configures the log
+  // (compacted) and loads the partition's groups and offsets (at once for an empty log, else in a posted step;
+  // COORDINATOR_LOAD_IN_PROGRESS meanwhile). Already led at the same epoch: nothing; at another epoch: reloaded.
+  void become_leader(int32_t p, int32_t leader_epoch);
+  // This broker no longer leads partition p (another leader, no leader, or the topic is gone): its groups are
+  // dropped; members waiting for a JoinGroup/SyncGroup answer get NOT_COORDINATOR. Not led here: nothing.
+  void resign(int32_t p);
+  bool leads(int32_t p) const { return owned_.count(p) != 0; }
+  bool partition_loaded(int32_t p) const;
+  // Partitions led here, loaded or loading.
+  std::vector<int32_t> led_partitions() const;
+  // 0 when this broker coordinates the group now; else COORDINATOR_NOT_AVAILABLE (no __consumer_offsets yet),
+  // NOT_COORDINATOR (its partition is not led here) or COORDINATOR_LOAD_IN_PROGRESS.
+  int16_t ownership(std::string_view group_id) const;
+  bool loading(std::string_view group_id) const { return ownership(group_id) == err_load_in_progress; }
+  // Every partition led here is loaded.
   bool fully_loaded() const;
-  // Creates __consumer_offsets on first use: 0, or COORDINATOR_NOT_AVAILABLE.
+  // Creates __consumer_offsets on first use: 0 when it exists, else COORDINATOR_NOT_AVAILABLE (creation asked).
   int16_t ensure_offsets_topic();
 
   void join(const std::string& group_id, join_request req, join_callback cb);
@@ -129,7 +151,8 @@ class coordinator {
                         const std::optional<std::vector<std::pair<std::string, std::vector<int32_t>>>>& topics,
                         std::vector<std::pair<std::string, std::vector<fetched_offset>>>& out) const;
   group_description describe(const std::string& group_id) const;
-  // Returns COORDINATOR_LOAD_IN_PROGRESS while any partition is loading (with the groups loaded so far).
+  // The groups of the partitions led here. COORDINATOR_LOAD_IN_PROGRESS while any of them is loading (with the
+  // groups loaded so far).
   int16_t list(std::vector<listed_group>& out) const;
   // DeleteGroups: one error per group, once the tombstones are durable.
   void delete_groups(const std::vector<std::string>& ids, std::function<void(std::vector<int16_t>)> done);
@@ -149,9 +172,18 @@ class coordinator {
   void expire_offsets();
 
  private:
+  static constexpr int16_t err_load_in_progress = 14;  // COORDINATOR_LOAD_IN_PROGRESS
+
   struct entry {
+    int32_t partition = 0;  // of __consumer_offsets
     std::unique_ptr<group> g;
     std::map<topic_partition, committed_offset> offsets;
+  };
+  // A partition of __consumer_offsets led here.
+  struct owned_partition {
+    int32_t leader_epoch = 0;
+    uint64_t term = 0;  // changes at every become_leader/resign: late completions of an older term are stale
+    bool loaded = false;
   };
   using record = std::pair<std::vector<uint8_t>, std::optional<std::vector<uint8_t>>>;
 
@@ -159,18 +191,19 @@ class coordinator {
   entry* find(const std::string& id);
   const entry* find(const std::string& id) const;
   void attach(entry& e);
-  // Appends records to the group's partition; with durable, calls done after the fsync (on this thread).
+  // Appends records to the group's partition; with durable, calls done (on this thread) once the backend says
+  // they are committed (when_committed), with 0 or the error to answer the client. A write to a partition no
+  // longer led here, or led again since (another term), fails with NOT_COORDINATOR.
   void write(const std::string& group_id, std::vector<record> records, bool durable,
-             std::function<void(std::error_code)> done);
+             std::function<void(int16_t)> done);
   void store_group(const group& g);
   void load_partition(int32_t p);
-  void configure_partitions();
 
   group_config cfg_;
   offsets_backend& backend_;
   std::function<int64_t()> clock_;
-  int32_t partitions_;
-  std::vector<bool> loaded_;
+  std::map<int32_t, owned_partition> owned_;
+  uint64_t next_term_ = 1;
   std::map<std::string, entry> groups_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   int64_t last_expiry_ = 0;

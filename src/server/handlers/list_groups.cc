@@ -1,5 +1,6 @@
-// ListGroups (16), v0-2: every group this coordinator knows (protocol type "" for commit-only groups).
-// COORDINATOR_LOAD_IN_PROGRESS while __consumer_offsets is still loading (with the groups loaded so far).
+// ListGroups (16), v0-2: the groups of the __consumer_offsets partitions this broker leads (protocol type "" for
+// commit-only groups); clients ask every broker. COORDINATOR_LOAD_IN_PROGRESS while one of those partitions is
+// still loading (with the groups loaded so far).
 #include "handlers.h"
 #include "samsa/group/coordinator.h"
 
