@@ -89,6 +89,9 @@ constexpr config_key kKeys[] = {
      "How often expired offsets are looked for."},
     {"offset.metadata.max.bytes", "4096",
      "Largest metadata string of a committed offset (OFFSET_METADATA_TOO_LARGE above)."},
+    {"offsets.commit.timeout.ms", "5000",
+     "An offset commit waits this long for every in-sync replica of its __consumer_offsets partition "
+     "(REQUEST_TIMED_OUT after)."},
     {"offsets.load.buffer.size", "5242880",
      "Read size used when loading __consumer_offsets at start-up."},
 };
@@ -320,6 +323,7 @@ result<server::broker_config> build_broker_config(const properties& given, std::
   int_key("offsets.retention.check.interval.ms", c.group.offsets_retention_check_interval_ms);
   int_key("offset.metadata.max.bytes", c.group.offset_metadata_max_bytes);
   int_key("offsets.load.buffer.size", c.group.offsets_load_buffer_size);
+  int_key("offsets.commit.timeout.ms", c.group.offsets_commit_timeout_ms);
   if (ok && (c.group.offsets_topic_num_partitions <= 0 || c.group.min_session_timeout_ms < 0 ||
              c.group.max_session_timeout_ms < c.group.min_session_timeout_ms || c.group.max_size <= 0 ||
              c.group.offsets_retention_ms <= 0 || c.group.offsets_topic_segment_bytes <= 0 ||

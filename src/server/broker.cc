@@ -49,6 +49,13 @@ cluster::create_topic_request offsets_topic_request(const broker_config& c, cons
 }
 
 // The group coordinator's view of __consumer_offsets.
+boost::asio::awaitable<void> replicated_then(broker& b, std::shared_ptr<partition> part, int32_t epoch, int64_t end,
+                                             std::chrono::steady_clock::time_point deadline,
+                                             std::function<void(int16_t)> done) {
+  const int16_t e = co_await b.await_high_watermark(part, epoch, end, deadline);
+  done(e);
+}
+
 class offsets_backend_impl : public group::offsets_backend {
  public:
   explicit offsets_backend_impl(broker& b) : b_(b) {}
@@ -66,19 +73,31 @@ class offsets_backend_impl : public group::offsets_backend {
     b_.request_topic_creation(offsets_topic_request(b_.config(), b_.image()));
   }
   void post(std::function<void()> fn) override { boost::asio::post(b_.executor(), std::move(fn)); }
-  // The durability seam of the group coordinator (offset commits, group and offset tombstones). Today: the local
-  // log's group-commit fsync. With replication this must also wait for the high watermark to reach end_offset.
+  // The durability seam of the group coordinator (offset commits, group and offset tombstones): the local log's
+  // group-commit fsync, then the high watermark (every in-sync replica has the records), as for acks=all, within
+  // offsets.commit.timeout.ms.
   void when_committed(int32_t p, int64_t end_offset, std::function<void(int16_t)> done) override {
-    (void)end_offset;  // flush() covers everything appended so far, which includes end_offset
     auto part = b_.find_partition(group::offsets_topic, p);
-    if (!part) {
+    if (!part || !part->is_leader) {
       boost::asio::post(b_.executor(), [done = std::move(done)] { done(kafka_error::not_leader_or_follower); });
       return;
     }
-    part->log->flush([ex = b_.executor(), done = std::move(done)](std::error_code ec) mutable {
+    // The coordinator appended to the log itself: let the leader state and waiting followers know.
+    b_.on_leader_append(*part);
+    b_.notify_append();
+    const int32_t epoch = part->leader_epoch;
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(b_.config().group.offsets_commit_timeout_ms);
+    broker* b = &b_;
+    part->log->flush([b, part, epoch, end_offset, deadline, done = std::move(done)](std::error_code ec) mutable {
       // On a flusher thread: hop back to the network thread.
-      boost::asio::post(ex, [ec, done = std::move(done)] {
-        done(ec ? kafka_error::kafka_storage_error : kafka_error::none);
+      boost::asio::post(b->executor(), [b, part, epoch, end_offset, deadline, ec, done = std::move(done)]() mutable {
+        if (ec) {
+          done(kafka_error::kafka_storage_error);
+          return;
+        }
+        boost::asio::co_spawn(b->executor(), replicated_then(*b, part, epoch, end_offset, deadline, std::move(done)),
+                              boost::asio::detached);
       });
     });
   }

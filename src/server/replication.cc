@@ -13,6 +13,7 @@
 #include "replica_fetcher.h"
 #include "samsa/cluster/controller_node.h"
 #include "samsa/server/broker.h"
+#include "samsa/server/kafka_error.h"
 #include "samsa/storage/partition_log.h"
 
 namespace samsa::server {
@@ -58,6 +59,22 @@ asio::awaitable<void> isr_ticker(broker& b, asio::steady_timer& t, std::chrono::
 }
 
 }  // namespace
+
+asio::awaitable<int16_t> broker::await_high_watermark(std::shared_ptr<partition> p, int32_t leader_epoch, int64_t end,
+                                                      std::chrono::steady_clock::time_point deadline) {
+  asio::steady_timer timer(ex_);
+  for (;;) {
+    if (!p->is_leader || p->leader_epoch != leader_epoch || !p->leader_state)
+      co_return kafka_error::not_leader_or_follower;
+    if (p->high_watermark >= end) co_return kafka_error::none;
+    if (std::chrono::steady_clock::now() >= deadline) co_return kafka_error::request_timed_out;
+    // Woken by notify_append: appends, high-watermark advances, leadership changes.
+    timer.expires_at(deadline);
+    park_fetch(&timer);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    unpark_fetch(&timer);
+  }
+}
 
 void broker::start_isr_checks() {
   if (isr_timer_) return;

@@ -16,6 +16,7 @@ struct group_config {
   int64_t offsets_retention_check_interval_ms = 600000;  // offsets.retention.check.interval.ms
   int32_t offset_metadata_max_bytes = 4096;         // offset.metadata.max.bytes
   int32_t offsets_load_buffer_size = 5242880;       // offsets.load.buffer.size
+  int64_t offsets_commit_timeout_ms = 5000;         // offsets.commit.timeout.ms (waiting for the replicas)
   // Samsa limit (no Kafka key): total protocol-metadata bytes one member may send in JoinGroup.
   int32_t max_member_metadata_bytes = 1048576;
 };

@@ -9,6 +9,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -129,6 +130,10 @@ class broker {
   void on_leader_append(partition& p);
   // Follower `replica` fetched `p` at `fetch_offset` (its log end offset): progress, HWM, ISR expansion.
   void on_follower_fetch(const std::shared_ptr<partition>& p, int32_t replica, int64_t fetch_offset);
+  // Waits until p's high watermark reaches `end` (every in-sync replica has the records below it): none, or
+  // NOT_LEADER_OR_FOLLOWER when the leadership (epoch) moved, REQUEST_TIMED_OUT at the deadline.
+  boost::asio::awaitable<int16_t> await_high_watermark(std::shared_ptr<partition> p, int32_t leader_epoch,
+                                                       int64_t end, std::chrono::steady_clock::time_point deadline);
   // Sends the ISR change `p`'s leader state wants, if any (AlterPartition to the active controller).
   void maybe_change_isr(const std::shared_ptr<partition>& p);
   // Replays the batch headers of the log into the partition's producer state.

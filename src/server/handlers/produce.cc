@@ -4,9 +4,7 @@
 // commit) AND the high watermark has passed it, i.e. every in-sync replica has it (docs/replication.md);
 // NOT_ENOUGH_REPLICAS when the ISR is smaller than min.insync.replicas before the append, _AFTER_APPEND when it
 // shrank below while waiting, REQUEST_TIMED_OUT after timeout_ms. acks=0 gets no response at all.
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -32,26 +30,6 @@ asio::awaitable<std::error_code> flushed(storage::partition_log& log, asio::any_
         });
       },
       asio::use_awaitable);
-}
-
-// Waits until the high watermark passes `end` (every in-sync replica has the batch), the leadership moves, or the
-// deadline passes. Woken by broker::notify_append (appends, HWM advances, leadership changes).
-asio::awaitable<int16_t> replicated(broker& b, partition& p, int32_t leader_epoch, int64_t end, int32_t min_isr,
-                                    std::chrono::steady_clock::time_point deadline) {
-  asio::steady_timer timer(b.executor());
-  for (;;) {
-    if (!p.is_leader || p.leader_epoch != leader_epoch || !p.leader_state) co_return kafka_error::not_leader_or_follower;
-    if (p.high_watermark >= end) {
-      co_return static_cast<int32_t>(p.leader_state->isr().size()) < min_isr
-          ? kafka_error::not_enough_replicas_after_append
-          : kafka_error::none;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) co_return kafka_error::request_timed_out;
-    timer.expires_at(deadline);
-    b.park_fetch(&timer);
-    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    b.unpark_fetch(&timer);
-  }
 }
 
 int16_t validate_batch(const protocol::records_view& records, int16_t version, int32_t max_message_bytes,
@@ -174,8 +152,10 @@ asio::awaitable<void> handle_produce(request_context& ctx) {
       rp.base_offset = -1;
       continue;
     }
-    const int16_t rerr = co_await replicated(b, *flush_parts[i], waits[i].leader_epoch, waits[i].end,
-                                             waits[i].min_isr, deadline);
+    int16_t rerr = co_await b.await_high_watermark(flush_parts[i], waits[i].leader_epoch, waits[i].end, deadline);
+    if (rerr == kafka_error::none && flush_parts[i]->leader_state &&
+        static_cast<int32_t>(flush_parts[i]->leader_state->isr().size()) < waits[i].min_isr)
+      rerr = kafka_error::not_enough_replicas_after_append;
     if (rerr != kafka_error::none) {
       auto& rp = resp.responses[flush_targets[i].first].partition_responses[flush_targets[i].second];
       rp.error_code = rerr;
