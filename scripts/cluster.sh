@@ -7,7 +7,7 @@
 #   scripts/cluster.sh --override num.partitions=6   # extra samsad arguments go to every node
 #
 # Data and logs: ./data/cluster/node<N>/ and ./data/cluster/node<N>.log. Bootstrap with 127.0.0.1:9092.
-# Note: replication is not there yet, so each partition lives on one node (see README).
+# Topics created with replication factor 3 are replicated across the nodes (docs/replication.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

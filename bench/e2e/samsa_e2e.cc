@@ -45,6 +45,8 @@ struct options {
   double duration = 0;      // seconds, produce only
   std::string acks = "1";
   int partitions = 1;
+  int replication_factor = -1;  // -1: the broker's default.replication.factor
+  int min_insync_replicas = 0;  // 0: the broker's default
   int producers = 1;
   std::string linger_ms = "5";
   std::string batch_size = "1048576";
@@ -59,7 +61,7 @@ struct options {
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "%s\nusage: samsa_e2e produce|consume [--brokers H:P] [--topic T] [--size BYTES] [--count N | --duration S]\n"
-               "       [--acks 0|1|all] [--partitions N] [--producers N] [--linger-ms MS] [--batch-size BYTES]\n"
+               "       [--acks 0|1|all] [--partitions N] [--replication-factor N] [--min-insync-replicas N] [--producers N] [--linger-ms MS] [--batch-size BYTES]\n"
                "       [--compression none|gzip|snappy|lz4|zstd] [--idempotence] [--max-in-flight N] [--max-outstanding N]\n"
                "       [--label L]"
                "       [--set librdkafka.key=value]...\n",
@@ -85,6 +87,8 @@ options parse(int argc, char** argv) {
     else if (a == "--duration") o.duration = std::stod(val());
     else if (a == "--acks") o.acks = val();
     else if (a == "--partitions") o.partitions = std::stoi(val());
+    else if (a == "--replication-factor") o.replication_factor = std::stoi(val());
+    else if (a == "--min-insync-replicas") o.min_insync_replicas = std::stoi(val());
     else if (a == "--producers") o.producers = std::stoi(val());
     else if (a == "--linger-ms") o.linger_ms = val();
     else if (a == "--batch-size") o.batch_size = val();
@@ -131,15 +135,18 @@ rd_kafka_conf_t* base_conf(const options& o) {
   return conf;
 }
 
-// Creates the topic with o.partitions partitions (replication factor 1) unless it exists.
+// Creates the topic with o.partitions partitions and o.replication_factor replicas unless it exists.
 void ensure_topic(const options& o) {
   rd_kafka_t* rk = make_client(RD_KAFKA_PRODUCER, base_conf(o));
   char err[512];
-  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(o.topic.c_str(), o.partitions, -1, err, sizeof err);
+  rd_kafka_NewTopic_t* nt =
+      rd_kafka_NewTopic_new(o.topic.c_str(), o.partitions, o.replication_factor, err, sizeof err);
   if (!nt) {
     std::fprintf(stderr, "samsa_e2e: NewTopic: %s\n", err);
     std::exit(1);
   }
+  if (o.min_insync_replicas > 0)
+    rd_kafka_NewTopic_set_config(nt, "min.insync.replicas", std::to_string(o.min_insync_replicas).c_str());
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   rd_kafka_AdminOptions_t* ao = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
   rd_kafka_AdminOptions_set_operation_timeout(ao, 10000, err, sizeof err);
