@@ -157,8 +157,9 @@ class RawAdmin(unittest.TestCase):
                 err, part, epoch, end = r.take(">hiiq")
                 got[(topic, part)] = (err, epoch, end)
         self.assertEqual(got[("raw-ld", 0)], (0, 0, 10), "epoch 0 ends at the log end offset: %r" % (got,))
-        # An empty log has no epoch yet: UNDEFINED_EPOCH / UNDEFINED_EPOCH_OFFSET, as Kafka's epoch cache answers.
-        self.assertEqual(got[("raw-ld", 1)], (0, -1, -1), got)
+        # An empty log led at epoch 0: the leader's current epoch starts at its log end (Kafka assigns the epoch's
+        # start offset when a replica becomes leader), so epoch 0 ends at 0.
+        self.assertEqual(got[("raw-ld", 1)], (0, 0, 0), got)
         self.assertEqual(got[("raw-nope", 0)][0], 3, got)
 
 
