@@ -11,7 +11,7 @@ DEB_PACKAGES=(
   libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev
   clang libclang-rt-14-dev
   librdkafka-dev kcat python3-confluent-kafka python3-kafka nlohmann-json3-dev
-  nodejs npm
+  nodejs npm iproute2
 )
 
 missing=()

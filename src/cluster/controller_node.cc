@@ -301,6 +301,7 @@ asio::awaitable<void> controller_node::broker_loop(broker_registration_request r
       wire::put_varlong(body, committed_.version().offset);
       wire::put_bool(body, false);
       wire::put_bool(body, false);
+      const int64_t sent_ms = now_ms();
       auto reply = co_await call_leader(rpc::heartbeat_req, std::move(body));
       if (alive.expired() || stopped_) co_return;
       if (reply) {
@@ -316,6 +317,9 @@ asio::awaitable<void> controller_node::broker_loop(broker_registration_request r
           fenced = is_fenced;
           spdlog::info("broker {} is {}", reg.id, fenced ? "fenced" : "unfenced");
         }
+        // Measured from when the heartbeat left: the controller heard it later, so this lease ends before the
+        // controller's session for it can expire.
+        if (r.ok() && err.ok() && !is_fenced) lease_from_ms_ = std::max(lease_from_ms_, sent_ms);
       }
     }
     // Heartbeat quickly until unfenced, then at broker.heartbeat.interval.ms.
@@ -325,6 +329,10 @@ asio::awaitable<void> controller_node::broker_loop(broker_registration_request r
     boost::system::error_code ec;
     co_await broker_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
+}
+
+bool controller_node::broker_lease_valid() const {
+  return broker_epoch_ >= 0 && lease_from_ms_ >= 0 && now_ms() - lease_from_ms_ < opt_.rules.broker_session_timeout_ms;
 }
 
 asio::awaitable<void> controller_node::shutdown_broker(int32_t broker_id) {

@@ -325,7 +325,8 @@ bool broker::partition_exists(const std::string& topic_name, int32_t index) cons
 std::shared_ptr<partition> broker::leader_partition(const std::string& topic_name, int32_t index,
                                                     int16_t& error) const {
   auto p = find_partition(topic_name, index);
-  if (p && p->is_leader) return p;
+  // A broker whose controller session may have expired no longer serves as leader (see broker_lease_valid).
+  if (p && p->is_leader && controller_.broker_lease_valid()) return p;
   const auto* t = image().topic(topic_name);
   error = (t != nullptr && t->partitions.count(index)) ? kafka_error::not_leader_or_follower
                                                        : kafka_error::unknown_topic_or_partition;

@@ -102,6 +102,7 @@ class Broker:
             "auto.create.topics.enable": "true",
         }
         self.overrides.update(overrides or {})
+        self.host = "127.0.0.1"
         self.overrides["listeners"] = "PLAINTEXT://127.0.0.1:%d" % self.port
         self.overrides["log.dirs"] = self.data_dir
         self.proc = None
@@ -111,7 +112,7 @@ class Broker:
 
     @property
     def bootstrap(self):
-        return "127.0.0.1:%d" % self.port
+        return "%s:%d" % (self.host, self.port)
 
     def command(self):
         cmd = [self.binary]
@@ -143,7 +144,7 @@ class Broker:
             rc = self.proc.poll()
             if rc is not None:
                 raise BrokerError("%s exited with status %s during startup\n%s" % (self.name, rc, self.log_tail()))
-            if port_open(self.port, timeout=0.5):
+            if port_open(self.port, host=self.host, timeout=0.5):
                 log("%s pid %d listening on %s (start #%d)" % (self.name, self.proc.pid, self.bootstrap, self.starts))
                 return self
             time.sleep(0.05)
@@ -406,10 +407,10 @@ def _parse_api_versions(frame, version):
     return corr, err, apis
 
 
-def metadata(port, timeout=10.0):
+def metadata(port, timeout=10.0, host="127.0.0.1"):
     """Metadata v1 for all topics from the broker on `port` (one fresh connection) ->
     {"brokers": {id: (host, port)}, "controller": id, "topics": {name: {partition: (leader, replicas, isr)}}}."""
-    with connect(port, timeout) as s:
+    with connect(port, timeout, host) as s:
         s.sendall(request(3, 1, 77, struct.pack(">i", -1)))
         f = read_frame(s)
     if f is None:
@@ -461,8 +462,8 @@ def metadata(port, timeout=10.0):
     return out
 
 
-def connect(port, timeout=10.0):
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+def connect(port, timeout=10.0, host="127.0.0.1"):
+    s = socket.create_connection((host, port), timeout=timeout)
     s.settimeout(timeout)
     return s
 

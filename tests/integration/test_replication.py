@@ -62,7 +62,7 @@ def partition_view(nodes, topic, p, exclude=()):
         if b in exclude or not b.running():
             continue
         try:
-            md = harness.metadata(b.port, timeout=2)
+            md = harness.metadata(b.port, timeout=2, host=b.host)
         except Exception:  # noqa: BLE001 - starting or stopped
             continue
         t = md["topics"].get(topic)
@@ -80,13 +80,74 @@ def log_bytes(node, topic, p):
     return out
 
 
+
+def verify(test, checker, nodes, bootstrap, failovers):
+    """Stops the checker's producer, reads every partition back and asserts the checker's counts are 0."""
+    checker.stop.set()
+    checker.thread.join(180)
+    test.assertFalse(checker.thread.is_alive(), "the producer did not finish")
+    ends = {}
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "checker", "enable.auto.commit": False,
+                         "auto.offset.reset": "earliest", "log_level": 2})
+    for p in range(PARTITIONS):
+        lo, hi = consumer.get_watermark_offsets(TopicPartition(TOPIC, p), timeout=20)
+        ends[p] = hi
+    consumer.assign([TopicPartition(TOPIC, p, 0) for p in range(PARTITIONS)])
+    seen = {}       # value -> [(partition, offset)]
+    offsets = {p: [] for p in range(PARTITIONS)}
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and any(
+            (offsets[p][-1] + 1 if offsets[p] else 0) < ends[p] for p in range(PARTITIONS)):
+        m = consumer.poll(1.0)
+        if m is None:
+            continue
+        if m.error():
+            if m.error().code() != KafkaError._PARTITION_EOF:
+                log("consume error: %s" % m.error())
+            continue
+        seen.setdefault(m.value().decode(), []).append((m.partition(), m.offset()))
+        offsets[m.partition()].append(m.offset())
+    consumer.close()
+
+    lost = [v for v, where in checker.acked.items() if where not in seen.get(v, [])]
+    duplicates = [v for v, where in seen.items() if len(where) > 1]
+    gaps = sum(1 for p in range(PARTITIONS) for a, b in zip(offsets[p], offsets[p][1:]) if b != a + 1)
+    gaps += sum(1 for p in range(PARTITIONS) if offsets[p] and offsets[p][0] != 0)
+
+    # Replica logs: identical on every node once all caught up (same bytes: batches are copied as they are).
+    def identical():
+        for p in range(PARTITIONS):
+            logs = [log_bytes(b, TOPIC, p) for b in nodes]
+            if not all(x == logs[0] for x in logs):
+                return None
+        return True
+    try:
+        wait_for(identical, 30, interval=0.5, what="every replica's log to be identical")
+        divergent = 0
+    except AssertionError:
+        divergent = sum(1 for p in range(PARTITIONS) if len({log_bytes(b, TOPIC, p) for b in nodes}) > 1)
+    fo = sorted(failovers)
+    p99 = fo[min(len(fo) - 1, int(round(0.99 * (len(fo) - 1))))]
+    log("checker: %d sent, %d acknowledged, %d failed deliveries; acknowledged-and-lost %d, duplicates %d, "
+        "offset inconsistencies %d, divergent replicas %d; %d cycles; failover median %.2f s, p99 %.2f s"
+        % (checker.sent, len(checker.acked), len(checker.failed), len(lost), len(duplicates), gaps, divergent,
+           len(failovers), statistics.median(fo), p99))
+    test.assertGreater(len(checker.acked), 500, "too few acknowledged writes to check anything")
+    test.assertEqual(lost[:10], [], "acknowledged writes lost (%d)" % len(lost))
+    test.assertEqual(duplicates[:10], [], "duplicated writes (%d)" % len(duplicates))
+    test.assertEqual(gaps, 0, "offsets not dense")
+    test.assertEqual(divergent, 0, "replicas differ")
+
+
 class Checker:
     """Produces numbered values with acks=all + idempotence in a thread; remembers what was acknowledged where."""
 
-    def __init__(self, bootstrap):
-        self.producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
-                                  "linger.ms": 5, "message.timeout.ms": 120000, "retry.backoff.ms": 100,
-                                  "topic.metadata.refresh.interval.ms": 1000, "log_level": 2})
+    def __init__(self, bootstrap, extra=None):
+        conf = {"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 5,
+                "message.timeout.ms": 120000, "retry.backoff.ms": 100, "topic.metadata.refresh.interval.ms": 1000,
+                "log_level": 2}
+        conf.update(extra or {})
+        self.producer = Producer(conf)
         self.acked = {}     # value -> (partition, offset)
         self.failed = {}    # value -> error
         self.last_ack = {}  # partition -> monotonic time of the latest acknowledgement
@@ -170,62 +231,7 @@ class ReplicationTest(unittest.TestCase):
             wait_for(lambda: all(len((partition_view(nodes, TOPIC, p) or (0, [], []))[2]) == 3
                                  for p in range(PARTITIONS)), 60, interval=0.2,
                      what="node %d back in every ISR after SIGCONT" % follower)
-        checker.stop.set()
-        checker.thread.join(180)
-        self.assertFalse(checker.thread.is_alive(), "the producer did not finish")
-
-        # Read everything back from the leaders.
-        ends = {}
-        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "checker", "enable.auto.commit": False,
-                             "auto.offset.reset": "earliest", "log_level": 2})
-        for p in range(PARTITIONS):
-            lo, hi = consumer.get_watermark_offsets(TopicPartition(TOPIC, p), timeout=20)
-            ends[p] = hi
-        consumer.assign([TopicPartition(TOPIC, p, 0) for p in range(PARTITIONS)])
-        seen = {}       # value -> [(partition, offset)]
-        offsets = {p: [] for p in range(PARTITIONS)}
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and any(
-                (offsets[p][-1] + 1 if offsets[p] else 0) < ends[p] for p in range(PARTITIONS)):
-            m = consumer.poll(1.0)
-            if m is None:
-                continue
-            if m.error():
-                if m.error().code() != KafkaError._PARTITION_EOF:
-                    log("consume error: %s" % m.error())
-                continue
-            seen.setdefault(m.value().decode(), []).append((m.partition(), m.offset()))
-            offsets[m.partition()].append(m.offset())
-        consumer.close()
-
-        lost = [v for v, where in checker.acked.items() if where not in seen.get(v, [])]
-        duplicates = [v for v, where in seen.items() if len(where) > 1]
-        gaps = sum(1 for p in range(PARTITIONS) for a, b in zip(offsets[p], offsets[p][1:]) if b != a + 1)
-        gaps += sum(1 for p in range(PARTITIONS) if offsets[p] and offsets[p][0] != 0)
-        # Replica logs: identical on every node once all caught up (same bytes: batches are copied as they are).
-        def identical():
-            for p in range(PARTITIONS):
-                logs = [log_bytes(b, TOPIC, p) for b in nodes]
-                if not all(x == logs[0] for x in logs):
-                    return None
-            return True
-        try:
-            wait_for(identical, 30, interval=0.5, what="every replica's log to be identical")
-            divergent = 0
-        except AssertionError:
-            divergent = sum(1 for p in range(PARTITIONS)
-                            if len({log_bytes(b, TOPIC, p) for b in nodes}) > 1)
-        fo = sorted(failovers)
-        p99 = fo[min(len(fo) - 1, int(round(0.99 * (len(fo) - 1))))]
-        log("checker: %d sent, %d acknowledged, %d failed deliveries; acknowledged-and-lost %d, duplicates %d, "
-            "offset inconsistencies %d, divergent replicas %d; %d cycles; failover median %.2f s, p99 %.2f s"
-            % (checker.sent, len(checker.acked), len(checker.failed), len(lost), len(duplicates), gaps, divergent,
-               CYCLES, statistics.median(fo), p99))
-        self.assertGreater(len(checker.acked), 500, "too few acknowledged writes to check anything")
-        self.assertEqual(lost[:10], [], "acknowledged writes lost (%d)" % len(lost))
-        self.assertEqual(duplicates[:10], [], "duplicated writes (%d)" % len(duplicates))
-        self.assertEqual(gaps, 0, "offsets not dense")
-        self.assertEqual(divergent, 0, "replicas differ")
+        verify(self, checker, nodes, bootstrap, failovers)
         for b in nodes:
             b.stop()
 

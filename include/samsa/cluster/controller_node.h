@@ -105,6 +105,11 @@ class controller_node : public raft::state_machine {
   // until stop(). `on_unfenced` fires once, when the registration is committed and the broker unfenced.
   void run_broker_session(broker_registration_request reg);
   int64_t broker_epoch() const noexcept { return broker_epoch_; }
+  // Whether this broker's session with the controller is surely still alive: an unfenced heartbeat reply arrived
+  // for a heartbeat sent less than broker.session.timeout.ms ago. A broker cut off from the controller stops
+  // acting as a partition leader once it expires (the controller has fenced it and elected others by then, or is
+  // about to), so clients go looking for the new leader instead of writing to a deposed one.
+  bool broker_lease_valid() const;
   // Controlled shutdown: asks the active controller to fence this broker now (moving its leaderships away and
   // letting a restart register at once) instead of waiting for its session to expire. Best effort, bounded wait.
   boost::asio::awaitable<void> shutdown_broker(int32_t broker_id);
@@ -173,6 +178,7 @@ class controller_node : public raft::state_machine {
   std::vector<image_listener> listeners_;
   forward_handler forward_handler_;
   int64_t broker_epoch_ = -1;
+  int64_t lease_from_ms_ = -1;  // send time of the latest heartbeat answered "unfenced"
   std::unique_ptr<boost::asio::steady_timer> loop_timer_;
   std::unique_ptr<boost::asio::steady_timer> broker_timer_;
   bool stopped_ = false;

@@ -94,7 +94,9 @@ class broker {
   // Whether the partition exists in the cluster (anywhere).
   bool partition_exists(const std::string& topic, int32_t index) const;
   // The partition when this broker leads it; else nullptr and `error` says why: NOT_LEADER_OR_FOLLOWER when the
-  // partition exists elsewhere (clients refresh metadata), UNKNOWN_TOPIC_OR_PARTITION when it does not exist.
+  // partition exists elsewhere (clients refresh metadata) or this broker's controller session may have expired
+  // (cut off from the controller: it has been or is about to be replaced), UNKNOWN_TOPIC_OR_PARTITION when it does
+  // not exist.
   std::shared_ptr<partition> leader_partition(const std::string& topic, int32_t index, int16_t& error) const;
 
   // The topic's explicitly set configs in the current image.
