@@ -1,0 +1,40 @@
+#pragma once
+// A deterministic simulation of partition replication (the Raft simulator's approach, tests/raft/simulator.h,
+// applied to the data plane). One seed fixes everything: 3-5 brokers replicating one partition, a controller running
+// the real cluster::controller rules over a metadata_image, clients producing with acks=all, and faults (message
+// drop/delay/reorder/duplication, broker crashes and restarts, pauses, network partitions). Brokers lead with the
+// real cluster::partition_leader and truncate with the real follower_truncation_point. Invariants are checked as
+// the state changes; the first violation stops the run and is reported with the seed, which replays the run.
+#include <cstdint>
+#include <string>
+
+namespace samsa::cluster::sim {
+
+// Deliberately wrong variants of the replication rules, to prove the invariants catch them. They live here, in the
+// simulation, never in the production code.
+struct planted_bugs {
+  bool follower_never_truncates = false;   // a new follower keeps a divergent suffix (no KIP-101 truncation)
+  bool follower_truncates_to_hwm = false;  // pre-KIP-101: a new follower cuts its log at its own high watermark
+  bool ack_before_hwm = false;             // acks=all answered at append, without waiting for the high watermark
+  bool unclean_election = false;           // the controller may elect a replica outside the ISR
+};
+
+struct options {
+  uint64_t seed = 1;
+  planted_bugs bugs{};
+  int64_t duration = 5000;  // simulated ms of faults, followed by a quiet phase in which everyone must converge
+  bool trace = false;       // record a human-readable event log (used to explain a failing seed)
+};
+
+struct outcome {
+  bool ok = true;
+  std::string failure;  // the violated invariant, with the seed and the simulated time
+  std::string trace;    // the event log when options.trace
+  uint64_t events = 0;
+  uint64_t acked = 0;          // acks=all writes acknowledged
+  uint64_t leader_epochs = 0;  // leaderships taken up by brokers
+};
+
+outcome run(const options& opt);
+
+}  // namespace samsa::cluster::sim
