@@ -669,10 +669,23 @@ class simulation {
       return;
     }
     const int64_t leo = b.log.end_offset();
-    const int64_t target =
-        follower_truncation_point(leo, b.hwm, m.epoch, m.offset, b.log.end_offset_for(m.epoch));
+    const auto ours = b.log.end_offset_for(m.epoch);
+    int64_t target = follower_truncation_point(leo, b.hwm, m.epoch, m.offset, ours);
+    bool again = false;
+    if (opt_.kafka_truncation_rule && m.epoch >= 0) {
+      // Kafka's rule (AbstractFetcherThread.getOffsetTruncationState) over Kafka's epoch-cache answer, which for an
+      // epoch below every known one is (that epoch, where the earliest known one starts).
+      auto k = ours.first < 0 && leo > 0 ? std::pair<int32_t, int64_t>{m.epoch, b.log.first_epoch_start()} : ours;
+      if (k.first >= 0) target = std::min(target, k.second);
+      // Our entries from k.second on belong to epochs the leader does not have: ask again about our latest epoch.
+      again = k.first >= 0 && k.first != m.epoch && target < leo;
+    }
+    trace("broker " + std::to_string(b.id) + " (leo " + std::to_string(leo) + ", latest epoch " +
+          std::to_string(b.log.latest_epoch()) + ") leader's epoch " + std::to_string(m.epoch) + " ends at " +
+          std::to_string(m.offset) + ", ours: epoch " + std::to_string(ours.first) + " ends at " +
+          std::to_string(ours.second) + " -> truncate to " + std::to_string(target));
     truncate_log(b, target);
-    b.truncate = false;
+    b.truncate = again;
     fetch_step(b);
   }
 
@@ -723,10 +736,13 @@ class simulation {
   void append(broker& b, const batch& nb) {
     if (!b.log.append(nb)) return fail("broker " + std::to_string(b.id) + " appended off its log end");
     // (A deposed leader that has not heard of it yet may append to its own log: it cannot get those acknowledged.)
-    const partition_state* s = ctl_state();
-    const bool current_leader = b.leading && s && s->leader == b.id && s->leader_epoch == b.leader_epoch;
-    if (auto it = acked_.find(nb.offset); current_leader && it != acked_.end() && it->second != nb.payload)
+    if (auto it = acked_.find(nb.offset); is_current_leader(b) && it != acked_.end() && it->second != nb.payload)
       fail("leader " + std::to_string(b.id) + " wrote over acknowledged offset " + std::to_string(nb.offset));
+  }
+
+  bool is_current_leader(const broker& b) const {
+    const partition_state* s = ctl_state();
+    return b.leading && s && s->leader == b.id && s->leader_epoch == b.leader_epoch;
   }
 
   void truncate_log(broker& b, int64_t target) {
@@ -788,7 +804,9 @@ class simulation {
     if (!fresh && it->second != b.id)
       return fail("two leaders in epoch " + std::to_string(b.leader_epoch) + ": " + std::to_string(it->second) +
                   " and " + std::to_string(b.id));
-    check_acked_in(b, "new leader");
+    // (A broker that was paused or cut off may take up a leadership the controller has already moved on from: such
+    // a stale leader cannot get anything acknowledged, and need not hold what its successors acknowledged.)
+    if (is_current_leader(b)) check_acked_in(b, "new leader");
     // Leaders that die young leave followers with divergent suffixes (what truncation bugs need): kill some.
     if (!quiet_ && rng_.chance(kill_leader_))
       schedule(now_ + rng_.between(1, 300), ev::crash, b.id, {}, b.incarnation);

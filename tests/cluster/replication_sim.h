@@ -22,6 +22,15 @@ struct planted_bugs {
 struct options {
   uint64_t seed = 1;
   planted_bugs bugs{};
+  // Two gaps the simulator found in the production truncation (follower_truncation_point over the answers of
+  // storage::leader_epoch_cache::end_offset_for) keep a divergent suffix on a follower:
+  //  (a) the follower's cache lacks the epoch the leader answered with: the rule then trusts the follower's log end,
+  //      where Kafka cuts at the end of the follower's largest epoch below the answered one and asks again (KIP-279);
+  //  (b) the answered epoch is below the follower's earliest epoch: the cache answers (-1, -1) and the rule again
+  //      trusts the log end, where Kafka's cache answers (epoch, start of the earliest epoch) and the log is cut there.
+  // On, the simulated follower also applies Kafka's rule and cuts at the lower of the two answers, so that the
+  // many-seeds run checks everything else; off, the production rule alone (ReplicationSimTest shows it failing).
+  bool kafka_truncation_rule = true;
   int64_t duration = 5000;  // simulated ms of faults, followed by a quiet phase in which everyone must converge
   bool trace = false;       // record a human-readable event log (used to explain a failing seed)
 };

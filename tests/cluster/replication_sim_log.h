@@ -40,6 +40,7 @@ class replica_log {
     auto l = epochs_.latest();
     return l ? l->epoch : -1;
   }
+  int64_t first_epoch_start() const { return epochs_.entries().empty() ? -1 : epochs_.entries().front().start_offset; }
   // OffsetForLeaderEpoch from the cache: (largest epoch <= e, its end offset), (-1, -1) when unknown.
   std::pair<int32_t, int64_t> end_offset_for(int32_t e) const { return epochs_.end_offset_for(e, end_offset()); }
 
