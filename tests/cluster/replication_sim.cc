@@ -96,6 +96,7 @@ struct broker {
   int64_t fetch_deadline = 0;  // socket timeout
   int64_t next_fetch = 0;
   uint64_t alter_await = 0;
+  std::optional<alter_partition_request> alter_sent;  // the ISR change in flight, for retries
   int64_t alter_deadline = 0;
   std::vector<produce_wait> waits;
   // --- invariant bookkeeping ---
@@ -424,10 +425,15 @@ class simulation {
     }
     if (b.leading) {
       check_waits(b);
-      // A lost AlterPartition: controller_node::alter_partition gives up and the broker reports a failure.
+      // No answer: controller_node::alter_partition gives up (not_controller) and replication.cc reports a failure,
+      // although the controller may have committed the change. Kafka retries instead (see options).
       if (b.alter_await && now_ >= b.alter_deadline) {
         b.alter_await = 0;
-        b.leading->on_isr_change_failed(now_, 100);
+        if (opt_.keep_isr_change_of_unknown_outcome && b.leading->change_in_flight() && b.alter_sent) {
+          send_alter(b, *b.alter_sent);
+        } else {
+          b.leading->on_isr_change_failed(now_, 100);
+        }
       }
       maybe_change_isr(b);
     } else {
@@ -618,12 +624,17 @@ class simulation {
     req.leader_epoch = b.leading->state().leader_epoch;
     req.partition_epoch = b.leading->state().partition_epoch;
     req.new_isr = std::move(*want);
+    send_alter(b, req);
+  }
+
+  void send_alter(broker& b, const alter_partition_request& req) {
     message m;
     m.kind = mk::alter_req;
     m.from = b.id;
     m.to = controller_id;
     m.id = b.alter_await = next_id_++;
-    m.alter = std::move(req);
+    m.alter = req;
+    b.alter_sent = req;
     b.alter_deadline = now_ + 200;
     send(std::move(m));
   }
@@ -633,7 +644,14 @@ class simulation {
     if (m.id != b.alter_await) return;
     b.alter_await = 0;
     if (!b.leading || b.leader_epoch != m.epoch) return;  // leadership moved meanwhile
-    if (m.error != err::none) return b.leading->on_isr_change_failed(now_, 100);
+    if (m.error != err::none) {
+      // A stale partition or leader epoch may mean an earlier attempt of this very change was applied: Kafka then
+      // keeps the change in flight until the metadata shows the outcome (update_state clears it).
+      const bool maybe_applied = m.error == err::invalid_update_version || m.error == err::fenced_leader_epoch ||
+                                 m.error == err::unknown_leader_epoch;
+      if (opt_.keep_isr_change_of_unknown_outcome && maybe_applied) return;
+      return b.leading->on_isr_change_failed(now_, 100);
+    }
     if (m.state->leader_epoch == b.leader_epoch && m.state->partition_epoch > b.leading->state().partition_epoch &&
         b.leading->update_state(*m.state, b.log.end_offset())) {
       set_hwm(b, b.leading->high_watermark());

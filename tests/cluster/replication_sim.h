@@ -31,6 +31,14 @@ struct options {
   // On, the simulated follower also applies Kafka's rule and cuts at the lower of the two answers, so that the
   // many-seeds run checks everything else; off, the production rule alone (ReplicationSimTest shows it failing).
   bool kafka_truncation_rule = true;
+  // A gap the simulator found in the ISR-change handling (replication.cc send_isr_change + partition_leader): an
+  // AlterPartition whose outcome is unknown (no answer in time: controller_node answers not_controller; or an
+  // INVALID_UPDATE_VERSION because an earlier attempt was applied) is reported with on_isr_change_failed, which drops
+  // the expansion from the maximal ISR. If the controller did commit it, the leader advances the high watermark
+  // without the new member, acknowledges writes it lacks, and the controller may elect it: acknowledged writes are
+  // lost. Kafka (KIP-841) keeps the change in flight, retrying, until the controller or the metadata tells the
+  // outcome. On, the simulated leader does that; off, the production behaviour (ReplicationSimTest shows it failing).
+  bool keep_isr_change_of_unknown_outcome = true;
   int64_t duration = 5000;  // simulated ms of faults, followed by a quiet phase in which everyone must converge
   bool trace = false;       // record a human-readable event log (used to explain a failing seed)
 };
