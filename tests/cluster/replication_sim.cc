@@ -471,6 +471,13 @@ class simulation {
   }
 
   void on_heartbeat_response(broker& b, const message& m) {
+    // The controller forgot us (e.g. a late registration of our dead predecessor won): register again, as
+    // controller_node::broker_loop does.
+    if (m.error == err::stale_broker_epoch || m.error == err::broker_id_not_registered) {
+      b.broker_epoch = -1;
+      b.next_register = now_;
+      return;
+    }
     if (m.error != err::none || !m.image || m.image->version().offset <= b.image.version().offset) return;
     metadata_image before = b.image;
     b.image = *m.image;
@@ -612,10 +619,12 @@ class simulation {
 
   void maybe_change_isr(broker& b) {
     if (!b.leading) return;
+    // (The planted bug keeps the change from partition_leader, so its HWM covers the known committed ISR only.)
+    if (opt_.bugs.hwm_over_committed_isr && b.alter_await) return;
     auto want = b.leading->wanted_isr(b.log.end_offset(), now_, lag_max_);
     if (!want) return;
     trace("leader " + std::to_string(b.id) + " asks for ISR " + ids(*want));
-    b.leading->on_isr_change_sent(*want);
+    if (!opt_.bugs.hwm_over_committed_isr) b.leading->on_isr_change_sent(*want);
     alter_partition_request req;
     req.broker = b.id;
     req.broker_epoch = b.broker_epoch;

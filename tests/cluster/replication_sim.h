@@ -4,7 +4,15 @@
 // the real cluster::controller rules over a metadata_image, clients producing with acks=all, and faults (message
 // drop/delay/reorder/duplication, broker crashes and restarts, pauses, network partitions). Brokers lead with the
 // real cluster::partition_leader and truncate with the real follower_truncation_point. Invariants are checked as
-// the state changes; the first violation stops the run and is reported with the seed, which replays the run.
+// the state changes; the first violation stops the run and is reported with the seed, which replays the run:
+//  1. no acknowledged write lost: the current leader holds every acknowledged write when it takes up leadership
+//     and never writes over one; no ISR member truncates one; the final leader holds them all;
+//  2. offsets dense in every log (an append must land at the log end);
+//  3. replicas agree below their high watermarks (checked against the first copy seen below any HWM), and no
+//     replica truncates below its own high watermark;
+//  4. the leader's high watermark never moves back within a leader epoch;
+//  5. at most one broker takes up the leadership of a leader epoch;
+// then, after a quiet phase without faults: one leader, full ISR, every log identical to the leader's, HWM = LEO.
 #include <cstdint>
 #include <string>
 
@@ -17,6 +25,7 @@ struct planted_bugs {
   bool follower_truncates_to_hwm = false;  // pre-KIP-101: a new follower cuts its log at its own high watermark
   bool ack_before_hwm = false;             // acks=all answered at append, without waiting for the high watermark
   bool unclean_election = false;           // the controller may elect a replica outside the ISR
+  bool hwm_over_committed_isr = false;     // the leader's HWM ignores the ISR change in flight (not the maximal ISR)
 };
 
 struct options {
