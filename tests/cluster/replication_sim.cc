@@ -33,7 +33,9 @@ class rng {
     return z ^ (z >> 31);
   }
   uint64_t below(uint64_t n) { return n ? next() % n : 0; }
-  int64_t between(int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(below(static_cast<uint64_t>(hi - lo + 1))); }
+  int64_t between(int64_t lo, int64_t hi) {
+    return lo + static_cast<int64_t>(below(static_cast<uint64_t>(hi - lo + 1)));
+  }
   bool chance(double p) { return static_cast<double>(next() >> 11) * 0x1.0p-53 < p; }
 
  private:
@@ -82,6 +84,8 @@ struct broker {
   int64_t paused_until = 0;  // SIGSTOP: no ticks, messages wait in the socket buffers
   uint64_t incarnation = 1;
   replica_log log;  // survives crashes
+  int64_t flushed = 0;  // log end at the last fsync (options::follower_power_loss)
+  int64_t next_flush = 0;
   // --- process state, lost on a crash ---
   int64_t broker_epoch = -1;  // -1: not registered yet
   uint64_t register_await = 0;
@@ -145,6 +149,7 @@ class simulation {
     partition_every_ = rng_.between(200, 1500);
     produce_gap_ = rng_.between(1, 20);
     kill_leader_ = static_cast<double>(rng_.below(80)) / 100.0;
+    flush_every_ = opt.follower_power_loss ? rng_.between(50, 1000) : 0;
     setup();
     schedule(0, ev::ctl_tick);
     schedule(rng_.between(0, 20), ev::produce);
@@ -401,6 +406,10 @@ class simulation {
   // ---- brokers: lifecycle ----
   void tick(broker& b) {
     if (!b.up || b.paused_until > now_) return;
+    if (now_ >= b.next_flush) {  // the log manager's periodic flush
+      b.flushed = b.log.end_offset();
+      b.next_flush = now_ + flush_every_;
+    }
     if (b.broker_epoch < 0) {
       if (now_ >= b.next_register) {
         message m;
@@ -444,6 +453,13 @@ class simulation {
 
   void crash(broker& b) {
     trace("crash " + std::to_string(b.id));
+    if (opt_.follower_power_loss && !b.leading && b.log.end_offset() > b.flushed) {
+      // Power loss: some of what the follower appended since its last flush is gone (page cache).
+      const int64_t keep = rng_.between(b.flushed, b.log.end_offset() - 1);
+      trace("broker " + std::to_string(b.id) + " loses its unflushed log from " + std::to_string(keep));
+      b.log.truncate_to(keep);
+      b.verified = std::min(b.verified, keep);
+    }
     b.up = false;
     ++b.incarnation;
     schedule(now_ + rng_.between(10, restart_max_), ev::restart, b.id);
@@ -453,13 +469,14 @@ class simulation {
     if (b.up) return;
     trace("restart " + std::to_string(b.id));
     replica_log log = std::move(b.log);
-    const int64_t verified = b.verified;
+    const int64_t verified = b.verified, flushed = b.flushed;
     const uint64_t inc = b.incarnation;
     const broker_id id = b.id;
     b = broker{};
     b.id = id;
     b.log = std::move(log);
     b.verified = verified;
+    b.flushed = flushed;
     b.incarnation = inc;
   }
 
@@ -580,6 +597,7 @@ class simulation {
     } else {
       const batch nb{b.log.end_offset(), b.leader_epoch, m.payload};
       append(b, nb);
+      b.flushed = b.log.end_offset();  // acks=all waits for the leader's fsync (group commit) first
       if (b.leading->on_leader_append(b.log.end_offset())) set_hwm(b, b.leading->high_watermark());
       b.waits.push_back({m.payload, b.leader_epoch, nb.offset, now_ + 500});
       check_waits(b);
@@ -789,6 +807,7 @@ class simulation {
     }
     b.log.truncate_to(target);
     b.verified = std::min(b.verified, target);
+    b.flushed = std::min(b.flushed, target);
   }
 
   // Every entry below a high watermark is committed: all replicas agree on it (invariant 3, checked incrementally
@@ -850,6 +869,7 @@ class simulation {
   // Cheap checks after every event; the rest are checked where the state changes (above).
   void check_every_event() {
     for (auto& [id, b] : brokers_) {
+      if (!b.up) continue;  // its process state is gone (restart() resets it)
       if (b.hwm > b.log.end_offset()) return fail("high watermark beyond the log end on " + std::to_string(id));
       if (b.leading && b.hwm != b.leading->high_watermark()) return fail("leader state and HWM disagree");
     }
@@ -865,7 +885,8 @@ class simulation {
     for (const auto& [id, b] : brokers_) {
       if (b.log.batches() != l.log.batches())
         return fail("broker " + std::to_string(id) + " log (end " + std::to_string(b.log.end_offset()) +
-                    ") differs from the leader's (end " + std::to_string(l.log.end_offset()) + ") after the quiet phase");
+                    ") differs from the leader's (end " + std::to_string(l.log.end_offset()) +
+                    ") after the quiet phase");
     }
     if (static_cast<int32_t>(s->isr.size()) != n_) fail("ISR " + ids(s->isr) + " is not full after the quiet phase");
   }
@@ -879,6 +900,7 @@ class simulation {
   int32_t n_ = 3;
   double drop_ = 0, dup_ = 0, kill_leader_ = 0;
   int64_t max_delay_ = 1, heartbeat_every_ = 30, lag_max_ = 200, max_fetch_ = 4, fetch_wait_ = 20;
+  int64_t flush_every_ = 0;
   int64_t crash_every_ = 1000, restart_max_ = 300, pause_every_ = 1000, partition_every_ = 1000, produce_gap_ = 10;
   std::map<broker_id, broker> brokers_;
   std::set<std::pair<broker_id, broker_id>> cut_;

@@ -49,6 +49,10 @@ struct options {
   // outcome. On, the simulated leader does that; off, the production behaviour (ReplicationSimTest shows it failing).
   bool keep_isr_change_of_unknown_outcome = true;
   int64_t duration = 5000;  // simulated ms of faults, followed by a quiet phase in which everyone must converge
+  // Crashes of followers are power losses: a follower loses part of what it appended since its last periodic flush
+  // (the leader fsyncs before answering acks=all). Off by default: like Kafka without KIP-966, the ISR then may
+  // hold a member that silently lost acknowledged writes (ReplicationSimTest shows it).
+  bool follower_power_loss = false;
   bool trace = false;       // record a human-readable event log (used to explain a failing seed)
 };
 
