@@ -115,11 +115,16 @@ int64_t partition_leader::follower_leo(broker_id f) const {
   return it == followers_.end() ? -1 : it->second.leo;
 }
 
-int64_t follower_truncation_point(int64_t local_leo, int64_t local_hwm, int32_t answered_epoch, int64_t answered_end,
-                                  std::pair<int32_t, int64_t> local_end_for_answered) {
-  if (answered_epoch < 0 || answered_end < 0) return std::min(local_leo, local_hwm);
-  const int64_t ours = local_end_for_answered.first == answered_epoch ? local_end_for_answered.second : local_leo;
-  return std::min({local_leo, answered_end, ours});
+truncation follower_truncation_point(int64_t local_leo, int64_t local_hwm, int32_t answered_epoch, int64_t answered_end,
+                                     std::pair<int32_t, int64_t> local_end_for_answered) {
+  if (answered_epoch < 0 || answered_end < 0) return {std::min(local_leo, local_hwm), true};
+  const auto [ours_epoch, ours_end] = local_end_for_answered;
+  if (ours_epoch < 0) return {std::min(local_leo, answered_end), true};  // no epochs here at all
+  if (ours_epoch != answered_epoch) {
+    const int64_t cut = std::min(local_leo, ours_end);
+    return {cut, cut >= local_leo};  // nothing cut: asking again would get the same answer
+  }
+  return {std::min({local_leo, answered_end, ours_end}), true};
 }
 
 }  // namespace samsa::cluster

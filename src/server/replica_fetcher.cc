@@ -154,21 +154,24 @@ asio::awaitable<std::optional<std::vector<uint8_t>>> call(broker& b, fetcher& f,
   co_return out;
 }
 
-// KIP-279: where our log and the leader's agree, from the leader's end offset of our latest epoch.
-void truncate_to_leader(partition& p, int32_t leader_epoch, int64_t leader_end_offset) {
+// KIP-279: where our log and the leader's agree, from the leader's end offset of our latest epoch. Returns false
+// when another round is needed (our log held epochs the leader does not have).
+bool truncate_to_leader(partition& p, int32_t leader_epoch, int64_t leader_end_offset) {
   const int64_t leo = p.log->log_end_offset();
-  const int64_t target = cluster::follower_truncation_point(leo, p.high_watermark, leader_epoch, leader_end_offset,
-                                                            p.log->end_offset_for_epoch(leader_epoch));
-  if (target >= leo) return;
-  auto r = p.log->truncate_to(target);
-  if (!r) {
-    spdlog::error("[{}-{}] truncation to {} failed: {}", p.topic, p.index, target, r.error().message());
-    return;
+  const auto t = cluster::follower_truncation_point(leo, p.high_watermark, leader_epoch, leader_end_offset,
+                                                    p.log->end_offset_for_epoch(leader_epoch));
+  if (t.offset < leo) {
+    auto r = p.log->truncate_to(t.offset);
+    if (!r) {
+      spdlog::error("[{}-{}] truncation to {} failed: {}", p.topic, p.index, t.offset, r.error().message());
+      return false;
+    }
+    spdlog::info("[{}-{}] truncated from {} to {} to match the leader (its epoch {} ends at {})", p.topic, p.index,
+                 leo, *r, leader_epoch, leader_end_offset);
+    p.high_watermark = std::min(p.high_watermark, *r);
+    broker::rebuild_producer_state(p);
   }
-  spdlog::info("[{}-{}] truncated from {} to {} to match the leader (epoch {} ends at {})", p.topic, p.index, leo,
-               *r, leader_epoch, leader_end_offset);
-  p.high_watermark = std::min(p.high_watermark, *r);
-  broker::rebuild_producer_state(p);
+  return t.complete;
 }
 
 asio::awaitable<void> truncate_assigned(broker& b, fetcher& f) {
@@ -215,8 +218,7 @@ asio::awaitable<void> truncate_assigned(broker& b, fetcher& f) {
         a.backoff_until_ms = steady_ms() + partition_error_backoff_ms;
         continue;
       }
-      truncate_to_leader(*a.p, rp.leader_epoch, rp.end_offset);
-      a.truncate = false;
+      a.truncate = !truncate_to_leader(*a.p, rp.leader_epoch, rp.end_offset);
     }
   }
 }

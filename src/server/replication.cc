@@ -27,14 +27,41 @@ int64_t steady_ms() {
       .count();
 }
 
+// Whether an AlterPartition error leaves the outcome open: no controller answered in time, or a stale epoch that an
+// earlier attempt of this very change may have caused. Such a change stays in flight (it keeps counting in the
+// maximal ISR) and is retried until the controller or the metadata image settles it, as Kafka does (KIP-841): had
+// the leader dropped an expansion the controller did commit, it would acknowledge writes the new member lacks, and
+// the controller may elect that member (found by the replication simulator, tests/cluster/replication_sim*).
+bool outcome_unknown(int16_t code) {
+  namespace ke = protocol::kafka_error;
+  return code == ke::not_controller || code == ke::request_timed_out || code == ke::unknown_server_error ||
+         code == ke::invalid_update_version || code == ke::fenced_leader_epoch || code == ke::unknown_leader_epoch;
+}
+
+// Still this change's to settle: same leadership, the state it was computed from, and a change in flight.
+bool still_pending(const partition& p, const cluster::alter_partition_request& req) {
+  return p.leader_state && p.leader_epoch == req.leader_epoch && p.leader_state->change_in_flight() &&
+         p.leader_state->state().partition_epoch == req.partition_epoch;
+}
+
 asio::awaitable<void> send_isr_change(broker& b, std::shared_ptr<partition> p, cluster::alter_partition_request req) {
-  auto r = co_await b.controller().alter_partition(req);
-  if (!p->leader_state || p->leader_epoch != req.leader_epoch) co_return;  // leadership moved meanwhile
-  if (!r.error.ok()) {
-    spdlog::warn("[{}-{}] ISR change to [{}] refused: {} ({})", p->topic, p->index, fmt::join(req.new_isr, ","),
-                 r.error.message, r.error.code);
-    p->leader_state->on_isr_change_failed(steady_ms());
-    co_return;
+  asio::steady_timer pause(b.executor());
+  cluster::alter_partition_response r;
+  for (;;) {
+    r = co_await b.controller().alter_partition(req);
+    if (!still_pending(*p, req)) co_return;  // leadership moved, or the image already settled it
+    if (r.error.ok()) break;
+    if (!outcome_unknown(r.error.code)) {
+      spdlog::warn("[{}-{}] ISR change to [{}] refused: {} ({})", p->topic, p->index, fmt::join(req.new_isr, ","),
+                   r.error.message, r.error.code);
+      p->leader_state->on_isr_change_failed(steady_ms());
+      co_return;
+    }
+    spdlog::info("[{}-{}] ISR change to [{}]: outcome unknown ({}); kept in flight, retrying", p->topic, p->index,
+                 fmt::join(req.new_isr, ","), r.error.message);
+    pause.expires_after(std::chrono::milliseconds(500));
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (!still_pending(*p, req)) co_return;
   }
   spdlog::info("[{}-{}] ISR now [{}] (partition epoch {})", p->topic, p->index, fmt::join(r.state.isr, ","),
                r.state.partition_epoch);

@@ -117,7 +117,9 @@ std::pair<int32_t, int64_t> leader_epoch_cache::end_offset_for(int32_t epoch, in
   // The largest epoch <= requested, ending where the next epoch starts.
   auto it = std::upper_bound(entries_.begin(), entries_.end(), epoch,
                              [](int32_t e, const epoch_entry& x) { return e < x.epoch; });
-  if (it == entries_.begin()) return {-1, -1};
+  // Below every known epoch (Kafka's answer): that epoch "ends" where the earliest known one starts, so a follower
+  // asking about it truncates everything from there.
+  if (it == entries_.begin()) return {epoch < 0 ? -1 : epoch, epoch < 0 ? -1 : entries_.front().start_offset};
   auto prev = std::prev(it);
   if (it == entries_.end()) return {prev->epoch, log_end_offset};
   return {prev->epoch, it->start_offset};

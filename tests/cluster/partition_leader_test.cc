@@ -170,3 +170,43 @@ TEST(PartitionLeader, StaleImageDoesNotClearTheChangeInFlight) {
 
 }  // namespace
 }  // namespace samsa::cluster
+
+namespace samsa::cluster {
+namespace {
+
+TEST(FollowerTruncation, SameEpochCutsAtTheLowerEnd) {
+  // Leader: our epoch 3 ends at 12; ours ends at 15 (an unreplicated tail).
+  auto t = follower_truncation_point(15, 10, 3, 12, {3, 15});
+  EXPECT_EQ(t.offset, 12);
+  EXPECT_TRUE(t.complete);
+}
+
+TEST(FollowerTruncation, UnknownEpochCutsAtOurEarlierEpochAndAsksAgain) {
+  // We hold epochs {0@0, 8@7}, log end 10; the leader answers "epoch 7 ends at 10". Our largest epoch <= 7 is 0,
+  // ending at 7: everything from 7 is epoch 8, which the leader never had.
+  auto t = follower_truncation_point(10, 5, 7, 10, {0, 7});
+  EXPECT_EQ(t.offset, 7);
+  EXPECT_FALSE(t.complete);
+}
+
+TEST(FollowerTruncation, EpochBelowOursCutsWhereOurEarliestStarts) {
+  // Our log starts at epoch 1; the leader answers "epoch 0 ends at 7"; our cache says epoch 0 ends at 0.
+  auto t = follower_truncation_point(9, 0, 0, 7, {0, 0});
+  EXPECT_EQ(t.offset, 0);
+  EXPECT_TRUE(t.complete);
+}
+
+TEST(FollowerTruncation, LeaderWithoutOurEpochsKeepsTheCommittedPart) {
+  auto t = follower_truncation_point(20, 14, -1, -1, {5, 20});
+  EXPECT_EQ(t.offset, 14);
+  EXPECT_TRUE(t.complete);
+}
+
+TEST(FollowerTruncation, NothingToCutNeverLoops) {
+  auto t = follower_truncation_point(10, 10, 2, 30, {1, 10});
+  EXPECT_EQ(t.offset, 10);
+  EXPECT_TRUE(t.complete);
+}
+
+}  // namespace
+}  // namespace samsa::cluster

@@ -715,15 +715,15 @@ class simulation {
     }
     const int64_t leo = b.log.end_offset();
     const auto ours = b.log.end_offset_for(m.epoch);
-    int64_t target = follower_truncation_point(leo, b.hwm, m.epoch, m.offset, ours);
-    bool again = false;
-    if (opt_.kafka_truncation_rule && m.epoch >= 0) {
-      // Kafka's rule (AbstractFetcherThread.getOffsetTruncationState) over Kafka's epoch-cache answer, which for an
-      // epoch below every known one is (that epoch, where the earliest known one starts).
-      auto k = ours.first < 0 && leo > 0 ? std::pair<int32_t, int64_t>{m.epoch, b.log.first_epoch_start()} : ours;
-      if (k.first >= 0) target = std::min(target, k.second);
-      // Our entries from k.second on belong to epochs the leader does not have: ask again about our latest epoch.
-      again = k.first >= 0 && k.first != m.epoch && target < leo;
+    const auto t = follower_truncation_point(leo, b.hwm, m.epoch, m.offset, ours);
+    int64_t target = t.offset;
+    bool again = !t.complete;
+    if (!opt_.kafka_truncation_rule) {
+      // Planted bug: the rule production had before this simulator found its gap — one round, and when the
+      // follower's cache lacks the answered epoch, trusting the follower's log end.
+      target = m.epoch < 0 || m.offset < 0 ? std::min(leo, b.hwm)
+                                           : std::min({leo, m.offset, ours.first == m.epoch ? ours.second : leo});
+      again = false;
     }
     trace("broker " + std::to_string(b.id) + " (leo " + std::to_string(leo) + ", latest epoch " +
           std::to_string(b.log.latest_epoch()) + ") leader's epoch " + std::to_string(m.epoch) + " ends at " +

@@ -31,22 +31,16 @@ struct planted_bugs {
 struct options {
   uint64_t seed = 1;
   planted_bugs bugs{};
-  // Two gaps the simulator found in the production truncation (follower_truncation_point over the answers of
-  // storage::leader_epoch_cache::end_offset_for) keep a divergent suffix on a follower:
-  //  (a) the follower's cache lacks the epoch the leader answered with: the rule then trusts the follower's log end,
-  //      where Kafka cuts at the end of the follower's largest epoch below the answered one and asks again (KIP-279);
-  //  (b) the answered epoch is below the follower's earliest epoch: the cache answers (-1, -1) and the rule again
-  //      trusts the log end, where Kafka's cache answers (epoch, start of the earliest epoch) and the log is cut there.
-  // On, the simulated follower also applies Kafka's rule and cuts at the lower of the two answers, so that the
-  // many-seeds run checks everything else; off, the production rule alone (ReplicationSimTest shows it failing).
+  // Two gaps this simulator found in production code, fixed since; off, each is back as a planted bug:
+  //  * kafka_truncation_rule = false: the follower truncation rule before the fix — one round, trusting the
+  //    follower's log end when its cache lacks the epoch the leader answered with (Kafka cuts at the end of the
+  //    follower's largest epoch below it and asks again, KIP-279; follower_truncation_point does now);
+  //  * keep_isr_change_of_unknown_outcome = false: an AlterPartition whose outcome is unknown (no answer in time, or
+  //    INVALID_UPDATE_VERSION because an earlier attempt was applied) reported as failed, which drops the expansion
+  //    from the maximal ISR: if the controller did commit it, the leader acknowledges writes the new member lacks
+  //    and the controller may elect that member. replication.cc now keeps the change in flight and retries, as
+  //    Kafka does (KIP-841).
   bool kafka_truncation_rule = true;
-  // A gap the simulator found in the ISR-change handling (replication.cc send_isr_change + partition_leader): an
-  // AlterPartition whose outcome is unknown (no answer in time: controller_node answers not_controller; or an
-  // INVALID_UPDATE_VERSION because an earlier attempt was applied) is reported with on_isr_change_failed, which drops
-  // the expansion from the maximal ISR. If the controller did commit it, the leader advances the high watermark
-  // without the new member, acknowledges writes it lacks, and the controller may elect it: acknowledged writes are
-  // lost. Kafka (KIP-841) keeps the change in flight, retrying, until the controller or the metadata tells the
-  // outcome. On, the simulated leader does that; off, the production behaviour (ReplicationSimTest shows it failing).
   bool keep_isr_change_of_unknown_outcome = true;
   int64_t duration = 5000;  // simulated ms of faults, followed by a quiet phase in which everyone must converge
   // Crashes of followers are power losses: a follower loses part of what it appended since its last periodic flush

