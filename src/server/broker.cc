@@ -231,9 +231,16 @@ void broker::on_metadata(const cluster::metadata_image& before, const cluster::m
   for (const auto& ch : changes) {
     using kind = cluster::local_replica_change::kind;
     if (ch.what == kind::remove) {
+      fetchers_->unfollow(ch.topic, ch.partition);  // a follower must not append to a log being deleted
       auto it = topics_.find(ch.topic);
       if (it != topics_.end() && static_cast<size_t>(ch.partition) < it->second.partitions.size()) {
-        it->second.partitions[static_cast<size_t>(ch.partition)].reset();
+        auto& slot = it->second.partitions[static_cast<size_t>(ch.partition)];
+        if (slot) {
+          slot->is_leader = false;  // produce requests waiting on it answer NOT_LEADER_OR_FOLLOWER
+          slot->leader_state.reset();
+        }
+        slot.reset();
+        notify_append();
       }
       // The directory is renamed now and deleted by the log manager's background thread (off the hot path).
       if (auto ec = logs_.remove(ch.topic, ch.partition)) {

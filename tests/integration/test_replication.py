@@ -278,6 +278,36 @@ class ReplicationTest(unittest.TestCase):
         for b in nodes:
             b.stop()
 
+    def test_deleting_a_replicated_topic(self):
+        """Followers stop fetching a deleted topic and every node removes its replicas; the name can be reused."""
+        nodes = cluster()
+        for b in nodes:
+            b.start(wait=False)
+        for b in nodes:
+            b.wait_ready(timeout=30)
+        bootstrap = ",".join(b.bootstrap for b in nodes)
+        admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
+        for round_ in range(2):
+            admin.create_topics([NewTopic("gone", num_partitions=2, replication_factor=3)])["gone"].result(timeout=30)
+            for p in range(2):
+                wait_for(lambda: (lambda v: v and v[0] > 0 and len(v[2]) == 3)(partition_view(nodes, "gone", p)),
+                         20, what="gone-%d with a full ISR" % p)
+            harness.run([harness.KCAT, "-P", "-b", bootstrap, "-t", "gone", "-p", "0", "-X", "acks=all"],
+                        input=b"round-%d\n" % round_, timeout=30)
+            out = harness.run([harness.KCAT, "-C", "-b", bootstrap, "-t", "gone", "-p", "0", "-e", "-o", "beginning"],
+                              timeout=30).stdout
+            self.assertEqual(out, b"round-%d\n" % round_, "a recreated topic starts empty")
+            wait_for(lambda: all(os.path.isdir(os.path.join(b.data_dir, "gone-0")) and
+                                 len(log_bytes(b, "gone", 0)) == len(log_bytes(nodes[0], "gone", 0)) for b in nodes),
+                     20, what="every replica to have the record")
+            admin.delete_topics(["gone"])["gone"].result(timeout=30)
+            wait_for(lambda: not any(os.path.isdir(os.path.join(b.data_dir, "gone-%d" % p))
+                                     for b in nodes for p in range(2)), 30,
+                     what="every node to remove the deleted topic's replicas")
+        for b in nodes:
+            b.assert_alive("after deleting replicated topics")
+            b.stop()
+
 
 if __name__ == "__main__":
     harness.main(timeout=900)
