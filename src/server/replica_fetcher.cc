@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "samsa/base/endian.h"
+#include "steady_clock.h"
 #include "samsa/cluster/controller_node.h"
 #include "samsa/protocol/header.h"
 #include "samsa/protocol/messages/all.h"
@@ -37,10 +38,6 @@ constexpr int16_t fetch_version = 11;
 constexpr int16_t epoch_version = 3;
 constexpr int32_t partition_error_backoff_ms = 100;
 
-int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 }  // namespace
 
 struct replica_fetchers::fetcher {
@@ -299,7 +296,6 @@ asio::awaitable<void> fetch_once(broker& b, fetcher& f) {
     disconnect(f);
     co_return;
   }
-  bool appended = false;
   for (const auto& t : resp->responses) {
     for (const auto& rp : t.partitions) {
       auto it = f.parts.find({t.topic, rp.partition_index});
@@ -327,12 +323,10 @@ asio::awaitable<void> fetch_once(broker& b, fetcher& f) {
           a.truncate = true;
           continue;
         }
-        appended = true;
       }
       p.high_watermark = std::max(p.high_watermark, std::min(rp.high_watermark, p.log->log_end_offset()));
     }
   }
-  (void)appended;
 }
 
 // (No co_await inside conditions and no `continue` around co_await here: GCC 12 miscompiles some of those shapes.)

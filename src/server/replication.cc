@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 
 #include "replica_fetcher.h"
+#include "steady_clock.h"
 #include "samsa/cluster/controller_node.h"
 #include "samsa/server/broker.h"
 #include "samsa/server/kafka_error.h"
@@ -21,11 +22,6 @@ namespace samsa::server {
 namespace asio = boost::asio;
 
 namespace {
-
-int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // Whether an AlterPartition error leaves the outcome open: no controller answered in time, or a stale epoch that an
 // earlier attempt of this very change may have caused. Such a change stays in flight (it keeps counting in the
