@@ -530,7 +530,11 @@ controller_result<alter_partition_response> controller::alter_partition(const me
     res.error = {err::invalid_request, "The new ISR must contain the leader " + std::to_string(req.broker) + "."};
     return out;
   }
-  if (auto ch = make_partition_change(req.topic_id, req.partition, *s, s->leader, req.new_isr)) {
+  if (auto done = complete_reassignment(req.topic_id, req.partition, *s, req.new_isr)) {
+    // The last target replica caught up: the reassignment completes with this ISR change.
+    res.state = partition_state{done->replicas, done->isr, done->leader, done->leader_epoch, done->partition_epoch};
+    out.records.push_back(*done);
+  } else if (auto ch = make_partition_change(req.topic_id, req.partition, *s, s->leader, req.new_isr)) {
     res.state.isr = ch->isr;
     res.state.partition_epoch = ch->partition_epoch;
     out.records.push_back(*ch);

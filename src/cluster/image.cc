@@ -211,6 +211,25 @@ std::error_code metadata_delta::apply(const metadata_record& rec) {
           w.leader_epoch = v.leader_epoch;
           w.partition_epoch = v.partition_epoch;
           changed_topics_.insert(v.topic_id);
+        } else if constexpr (std::is_same_v<T, partition_reassignment_record>) {
+          auto it = s.t().by_id.find(v.topic_id);
+          if (it == s.t().by_id.end()) return bad;
+          auto pit = it->second->partitions.find(v.partition);
+          if (pit == it->second->partitions.end()) return bad;
+          const partition_state& cur = pit->second;
+          auto subset = [&](const std::vector<broker_id>& xs) {
+            return std::all_of(xs.begin(), xs.end(), [&](broker_id x) {
+              return std::find(v.replicas.begin(), v.replicas.end(), x) != v.replicas.end();
+            });
+          };
+          // Equal epochs are allowed: a snapshot restates an ongoing reassignment after its partition record.
+          if (v.partition_epoch < cur.partition_epoch || v.leader_epoch < cur.leader_epoch || v.replicas.empty() ||
+              !valid_ids(v.replicas) || !valid_ids(v.isr) || !valid_ids(v.adding) || !valid_ids(v.removing) ||
+              !subset(v.isr) || !subset(v.adding) || !subset(v.removing))
+            return bad;
+          partition_state& w = s.writable_topic(v.topic_id).partitions.at(v.partition);
+          w = partition_state{v.replicas, v.isr, v.leader, v.leader_epoch, v.partition_epoch, v.adding, v.removing};
+          changed_topics_.insert(v.topic_id);
         } else if constexpr (std::is_same_v<T, config_record>) {
           if (v.key.empty()) return bad;
           if (v.type == resource_type::topic && !s.t().by_name.count(v.name)) return bad;

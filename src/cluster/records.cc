@@ -68,6 +68,17 @@ void body(std::string& o, const partition_change_record& v) {
   put_varlong(o, v.leader_epoch);
   put_varlong(o, v.partition_epoch);
 }
+void body(std::string& o, const partition_reassignment_record& v) {
+  put_uuid(o, v.topic_id);
+  put_varlong(o, v.partition);
+  put_ids(o, v.replicas);
+  put_ids(o, v.isr);
+  put_varlong(o, v.leader);
+  put_varlong(o, v.leader_epoch);
+  put_varlong(o, v.partition_epoch);
+  put_ids(o, v.adding);
+  put_ids(o, v.removing);
+}
 void body(std::string& o, const config_record& v) {
   put_varlong(o, static_cast<int8_t>(v.type));
   put_string(o, v.name);
@@ -171,6 +182,19 @@ metadata_record read_body(reader& r, uint32_t type) {
       v.next_producer_id = r.varlong();
       return v;
     }
+    case 10: {
+      partition_reassignment_record v;
+      v.topic_id = r.read_uuid();
+      v.partition = r.varint32();
+      v.replicas = read_ids(r);
+      v.isr = read_ids(r);
+      v.leader = r.varint32();
+      v.leader_epoch = r.varint32();
+      v.partition_epoch = r.varint32();
+      v.adding = read_ids(r);
+      v.removing = read_ids(r);
+      return v;
+    }
     default: r.fail(errc::unknown_record_type); return bootstrap_record{};
   }
 }
@@ -182,7 +206,8 @@ uint32_t record_type(const metadata_record& r) noexcept { return static_cast<uin
 const char* record_name(const metadata_record& r) noexcept {
   static constexpr const char* names[] = {"register_broker", "broker_fence",     "topic",
                                           "remove_topic",    "partition",        "partition_change",
-                                          "config",          "bootstrap",        "producer_ids"};
+                                          "config",          "bootstrap",        "producer_ids",
+                                          "partition_reassignment"};
   return names[r.index()];
 }
 
@@ -271,6 +296,10 @@ std::string describe(const metadata_record& rec) {
           o << static_cast<int>(v.type) << ":" << v.name << " " << v.key << "=" << v.value.value_or("<delete>");
         } else if constexpr (std::is_same_v<T, bootstrap_record>) {
           o << "cluster_id=" << v.cluster_id << " mv=" << v.metadata_version;
+        } else if constexpr (std::is_same_v<T, partition_reassignment_record>) {
+          o << v.topic_id.to_string() << "-" << v.partition << " replicas=" << ids(v.replicas)
+            << " isr=" << ids(v.isr) << " leader=" << v.leader << " le=" << v.leader_epoch
+            << " pe=" << v.partition_epoch << " adding=" << ids(v.adding) << " removing=" << ids(v.removing);
         } else {
           o << "broker=" << v.broker << " epoch=" << v.broker_epoch << " next=" << v.next_producer_id;
         }

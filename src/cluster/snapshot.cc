@@ -18,8 +18,12 @@ std::vector<metadata_record> image_records(const metadata_image& img) {
     topic_record tr{t->name, t->id, {}};
     if (const config_map* c = img.configs(resource_type::topic, t->name)) tr.configs = *c;
     out.push_back(std::move(tr));
-    for (const auto& [p, s] : t->partitions)
+    for (const auto& [p, s] : t->partitions) {
       out.push_back(partition_record{t->id, p, s.replicas, s.isr, s.leader, s.leader_epoch, s.partition_epoch});
+      if (!s.adding.empty() || !s.removing.empty())  // a reassignment in progress
+        out.push_back(partition_reassignment_record{t->id, p, s.replicas, s.isr, s.leader, s.leader_epoch,
+                                                    s.partition_epoch, s.adding, s.removing});
+    }
   }
   for (const auto& [res, m] : img.all_configs()) {
     if (res.type == resource_type::topic) continue;  // carried by the topic records

@@ -20,6 +20,7 @@ bool forwardable(int16_t key) {
     case 37:  // CreatePartitions
     case 43:  // ElectLeaders
     case 44:  // IncrementalAlterConfigs
+    case 45:  // AlterPartitionReassignments
     case 55:  // DescribeQuorum
       return true;
     default:

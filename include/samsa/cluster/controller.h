@@ -177,6 +177,22 @@ struct rebalance_result {
   std::vector<election_result> elections{};  // one per candidate
 };
 
+// AlterPartitionReassignments: target replicas of one partition, or nullopt to cancel its reassignment.
+struct reassignment_request {
+  std::string topic;
+  partition_id partition = 0;
+  std::optional<std::vector<broker_id>> replicas{};
+};
+struct reassignment_result {
+  topic_partition tp{};
+  api_error error{};
+};
+// ListPartitionReassignments: one ongoing reassignment.
+struct ongoing_reassignment {
+  topic_partition tp{};
+  std::vector<broker_id> replicas{}, adding{}, removing{};
+};
+
 struct producer_ids_response {
   api_error error{};
   int64_t first_producer_id = -1;
@@ -234,6 +250,13 @@ class controller {
   // Call as often as convenient: when not due it returns at once with checked == false and no records.
   controller_result<rebalance_result> rebalance_leaders(const metadata_image& img, int64_t now_ms);
 
+  // KIP-455: a new target replica set is added to the partition's replicas at once (adding / removing remembered in
+  // the image); the new replicas fetch and join the ISR; once every target replica is in the ISR (checked on every
+  // ISR change, alter_partition) the partition drops the removed replicas, electing a new leader from the target if
+  // the old one is removed. A nullopt target cancels: back to the original replicas.
+  controller_result<std::vector<reassignment_result>> alter_partition_reassignments(
+      const metadata_image& img, const std::vector<reassignment_request>& reqs);
+
   controller_result<producer_ids_response> allocate_producer_ids(const metadata_image& img, broker_id broker,
                                                                  int64_t broker_epoch);
 
@@ -251,6 +274,17 @@ class controller {
   std::map<broker_id, int64_t> caught_up_offset_;
   int64_t next_rebalance_ms_ = -1;  // -1: not scheduled yet (the first call schedules one interval ahead)
 };
+
+// Ongoing reassignments in the image, all of them or only those of `partitions`.
+std::vector<ongoing_reassignment> list_reassignments(const metadata_image& img,
+                                                     const std::optional<std::vector<topic_partition>>& partitions);
+
+// The record completing a reassignment in progress once every target replica is in `isr` (the ISR about to be
+// committed), nullopt otherwise. Replicas become the target, the ISR its members, and the leader stays unless it
+// is removed (then the first target replica in the ISR, at leader epoch + 1).
+std::optional<partition_reassignment_record> complete_reassignment(const uuid& topic, partition_id p,
+                                                                   const partition_state& cur,
+                                                                   const std::vector<broker_id>& isr);
 
 // Replica placement (Kafka's AdminUtils.assignReplicasToBrokers): round-robin over `brokers` from a start index and
 // replica shift derived from `seed`, rack-aware (racks alternate in the broker order, each partition's replicas on

@@ -43,6 +43,9 @@ struct partition_state {
   broker_id leader = no_leader;
   int32_t leader_epoch = 0;
   int32_t partition_epoch = 0;
+  // A reassignment in progress (KIP-455): replicas being added / removed; both empty otherwise.
+  std::vector<broker_id> adding{};
+  std::vector<broker_id> removing{};
   friend bool operator==(const partition_state&, const partition_state&) = default;
 };
 

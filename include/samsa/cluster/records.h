@@ -114,11 +114,27 @@ struct producer_ids_record {
   friend bool operator==(const producer_ids_record&, const producer_ids_record&) = default;
 };
 
+// type 10. A partition's replica set changes (KIP-455 reassignment): the whole resulting state. While a reassignment
+// is in progress, replicas = target + the replicas being removed, `adding` = target - original, `removing` =
+// original - target; when it completes (every target replica in the ISR) replicas = target and both are empty.
+struct partition_reassignment_record {
+  uuid topic_id{};
+  partition_id partition = 0;
+  std::vector<broker_id> replicas{};
+  std::vector<broker_id> isr{};
+  broker_id leader = no_leader;
+  int32_t leader_epoch = 0;
+  int32_t partition_epoch = 0;
+  std::vector<broker_id> adding{};
+  std::vector<broker_id> removing{};
+  friend bool operator==(const partition_reassignment_record&, const partition_reassignment_record&) = default;
+};
+
 using metadata_record = std::variant<register_broker_record, broker_fence_record, topic_record, remove_topic_record,
                                      partition_record, partition_change_record, config_record, bootstrap_record,
-                                     producer_ids_record>;
+                                     producer_ids_record, partition_reassignment_record>;
 
-// The wire type id of a record (1..9, the variant index + 1) and the highest version this build writes/reads.
+// The wire type id of a record (1..10, the variant index + 1) and the highest version this build writes/reads.
 uint32_t record_type(const metadata_record& r) noexcept;
 inline constexpr uint32_t current_record_version = 0;
 inline constexpr uint8_t batch_version = 1;

@@ -57,6 +57,7 @@ inline constexpr int16_t group_max_size_reached = 81;
 inline constexpr int16_t fenced_instance_id = 82;
 inline constexpr int16_t eligible_leaders_not_available = 83;
 inline constexpr int16_t election_not_needed = 84;
+inline constexpr int16_t no_reassignment_in_progress = 85;
 inline constexpr int16_t group_subscribed_to_topic = 86;
 inline constexpr int16_t invalid_record = 87;
 inline constexpr int16_t producer_fenced = 90;

@@ -31,6 +31,8 @@ constexpr api_handler kHandlers[] = {
     {42, 0, 1, handle_delete_groups},     // DeleteGroups
     {43, 0, 2, handle_elect_leaders},     // ElectLeaders: preferred (v0) or unclean, on the active controller
     {44, 0, 1, handle_incremental_alter_configs},  // IncrementalAlterConfigs
+    {45, 0, 0, handle_alter_partition_reassignments},  // AlterPartitionReassignments (on the active controller)
+    {46, 0, 0, handle_list_partition_reassignments},   // ListPartitionReassignments (from the image)
     {47, 0, 0, handle_offset_delete},     // OffsetDelete
     {55, 0, 1, handle_describe_quorum},   // DescribeQuorum: the metadata quorum (samsactl cluster quorum)
     {60, 0, 1, handle_describe_cluster},  // DescribeCluster

@@ -45,5 +45,7 @@ boost::asio::awaitable<void> handle_describe_cluster(request_context& ctx);
 boost::asio::awaitable<void> handle_describe_quorum(request_context& ctx);
 boost::asio::awaitable<void> handle_offset_for_leader_epoch(request_context& ctx);
 boost::asio::awaitable<void> handle_describe_log_dirs(request_context& ctx);
+boost::asio::awaitable<void> handle_alter_partition_reassignments(request_context& ctx);
+boost::asio::awaitable<void> handle_list_partition_reassignments(request_context& ctx);
 
 }  // namespace samsa::server
