@@ -10,6 +10,7 @@
 
 import json
 import os
+import select
 import socket
 import struct
 import subprocess
@@ -130,7 +131,10 @@ class FailoverClients(unittest.TestCase):
         client = subprocess.Popen([NODE, os.path.join(JS_DIR, "failover_client.js"), bootstrap, "js-fo", "js-group"],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            time.sleep(3)
+            # Faults start once the client is connected and has one acknowledged write.
+            ready, _, _ = select.select([client.stdout], [], [], 60)
+            self.assertTrue(ready and client.stdout.readline().strip() == b"ready",
+                            "the kafkajs client did not get ready: %s" % (client.poll(),))
             for cycle in range(2):
                 leader = wait_for(lambda: (lambda v: v[0] if v and v[0] > 0 else None)(
                     partition_view(nodes, "js-fo", 0)), 30, what="a leader of js-fo-0")

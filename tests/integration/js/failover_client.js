@@ -26,6 +26,9 @@ async function main() {
 
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
+  await producer.send({ topic, acks: -1, messages: [{ key: 'js-warmup', value: 'js-warmup' }] });
+  acked.push('js-warmup');
+  process.stdout.write('ready\n');  // the harness starts killing brokers only now
   let seq = 0;
   while (!stopping) {
     const values = [];
@@ -37,12 +40,12 @@ async function main() {
       failed.push(...values);
     }
   }
-  await producer.disconnect();
+  await producer.disconnect().catch(() => {});
   const deadline = Date.now() + 60000;
   while (Date.now() < deadline && acked.some((v) => !consumed.has(v))) {
     await new Promise((r) => setTimeout(r, 200));
   }
-  await consumer.disconnect();
+  await consumer.disconnect().catch(() => {});
   const missing = acked.filter((v) => !consumed.has(v));
   process.stdout.write(JSON.stringify({ acked: acked.length, failed: failed.length, consumed: consumed.size,
                                         missing: missing.slice(0, 20), missing_count: missing.length }) + '\n');
