@@ -40,6 +40,12 @@ constexpr config_key kKeys[] = {
     {"leader.imbalance.check.interval.seconds", "300", "How often the active controller checks the leader imbalance."},
     {"leader.imbalance.per.broker.percentage", "10",
      "Share (%) of a broker's preferred partitions it may not lead before a preferred-leader election is run."},
+    {"leader.replication.throttled.rate", "9223372036854775807",
+     "Bytes/s a leader sends to its out-of-sync followers of the replicas named in the topic config "
+     "leader.replication.throttled.replicas (static here; dynamic in Kafka)."},
+    {"follower.replication.throttled.rate", "9223372036854775807",
+     "Bytes/s a follower fetches for its out-of-sync replicas named in the topic config "
+     "follower.replication.throttled.replicas (static here; dynamic in Kafka)."},
     {"advertised.listeners", "", "Addresses given to clients in Metadata; empty means the same as listeners."},
     {"log.dirs", "data", "Directory holding the partition logs (the first of a comma-separated list is used)."},
     {"log.dir", "data", "Used when log.dirs is not set."},
@@ -278,9 +284,12 @@ result<server::broker_config> build_broker_config(const properties& given, std::
   int_key("replica.fetch.backoff.ms", rep.fetch_backoff_ms);
   int_key("num.replica.fetchers", rep.num_replica_fetchers);
   int_key("replica.socket.timeout.ms", rep.socket_timeout_ms);
+  int_key("leader.replication.throttled.rate", rep.leader_throttled_rate);
+  int_key("follower.replication.throttled.rate", rep.follower_throttled_rate);
   if (ok && (rep.min_insync_replicas < 1 || rep.lag_time_max_ms <= 0 || rep.fetch_wait_max_ms < 0 ||
              rep.fetch_min_bytes < 0 || rep.fetch_max_bytes <= 0 || rep.fetch_response_max_bytes <= 0 ||
-             rep.fetch_backoff_ms < 0 || rep.num_replica_fetchers < 1 || rep.socket_timeout_ms <= 0)) {
+             rep.fetch_backoff_ms < 0 || rep.num_replica_fetchers < 1 || rep.socket_timeout_ms <= 0 ||
+             rep.leader_throttled_rate <= 0 || rep.follower_throttled_rate <= 0)) {
     error = "replication settings out of range (min.insync.replicas and num.replica.fetchers >= 1, sizes and "
             "timeouts positive)";
     return std::make_error_code(std::errc::invalid_argument);

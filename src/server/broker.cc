@@ -130,6 +130,8 @@ broker::broker(boost::asio::any_io_executor ex, broker_config config, storage::l
   groups_backend_ = std::make_unique<offsets_backend_impl>(*this);
   groups_ = std::make_unique<group::coordinator>(config_.group, *groups_backend_);
   fetchers_ = std::make_unique<replica_fetchers>(*this);
+  leader_quota_ = replication_quota(config_.replication.leader_throttled_rate);
+  follower_quota_ = replication_quota(config_.replication.follower_throttled_rate);
 }
 
 broker::~broker() { close(); }

@@ -267,8 +267,11 @@ asio::awaitable<void> fetch_once(broker& b, fetcher& f) {
   req.session_epoch = -1;
   std::map<std::pair<std::string, int32_t>, uint64_t> asked;
   const int64_t now = steady_ms();
+  const int32_t self = b.config().node_id;
+  const bool quota_spent = b.follower_quota().exceeded(now);
   for (auto& [key, a] : f.parts) {
     if (a.truncate || a.backoff_until_ms > now) continue;
+    if (quota_spent && b.throttled(*a.p, self, false)) continue;  // follower.replication.throttled.rate
     protocol::FetchRequest::FetchTopic* t = nullptr;
     if (!req.topics.empty() && req.topics.back().topic == key.first) t = &req.topics.back();
     if (t == nullptr) {
@@ -319,6 +322,8 @@ asio::awaitable<void> fetch_once(broker& b, fetcher& f) {
         continue;
       }
       if (rp.records && rp.records->size() > 0) {
+        if (b.throttled(p, self, false))
+          b.follower_quota().record(static_cast<int64_t>(rp.records->size()), steady_ms());
         if (!append_fetched(p, *rp.records)) {
           a.truncate = true;
           continue;

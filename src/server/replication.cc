@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <chrono>
 #include <fmt/ranges.h>
 
@@ -97,6 +98,16 @@ asio::awaitable<int16_t> broker::await_high_watermark(std::shared_ptr<partition>
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     unpark_fetch(&timer);
   }
+}
+
+bool broker::throttled(const partition& p, int32_t replica, bool as_leader) const {
+  if (as_leader ? leader_quota_.unlimited() : follower_quota_.unlimited()) return false;
+  const auto v = image().config(cluster::resource_type::topic, p.topic,
+                                as_leader ? "leader.replication.throttled.replicas"
+                                          : "follower.replication.throttled.replicas");
+  if (!v || !replica_throttled(*v, p.index, replica)) return false;
+  const auto* s = image().partition(p.topic_id, p.index);
+  return s == nullptr || std::find(s->isr.begin(), s->isr.end(), replica) == s->isr.end();
 }
 
 void broker::start_isr_checks() {

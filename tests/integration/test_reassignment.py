@@ -12,6 +12,7 @@ is empty once the move completed.
 import os
 import struct
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -164,6 +165,47 @@ class ReassignmentTest(unittest.TestCase):
         wait_for(lambda: list_reassignments(nodes[1].port)[1] == {}, 10, what="the cancelled reassignment to end")
         v = partition_view(nodes, "ra", 0)
         self.assertEqual(sorted(v[1]), [2, 3], "back to the replicas before the cancelled move: %r" % (v,))
+        for b in nodes:
+            b.stop()
+
+    def test_throttled_reassignment(self):
+        """follower.replication.throttled.rate slows down a new (out-of-sync) replica of a topic whose
+        follower.replication.throttled.replicas names it; an unthrottled topic's new replica catches up at full speed."""
+        rate = 2_000_000
+        nodes = cluster(extra={"follower.replication.throttled.rate": str(rate)})
+        for b in nodes:
+            b.start(wait=False)
+        for b in nodes:
+            b.wait_ready(timeout=30)
+        bootstrap = ",".join(b.bootstrap for b in nodes)
+        admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
+        size = 8_000_000
+        for name, conf in (("thr", {"follower.replication.throttled.replicas": "*"}), ("unthr", {})):
+            admin.create_topics([NewTopic(name, num_partitions=1, replica_assignment=[[1]], config=conf)])[name].result(
+                timeout=30)
+            wait_for(lambda: (lambda v: v and v[0] == 1)(partition_view(nodes, name, 0)), 20, what="%s-0" % name)
+            p = Producer({"bootstrap.servers": bootstrap, "acks": "1", "linger.ms": 20, "log_level": 2})
+            for i in range(size // 1000):
+                while True:
+                    try:
+                        p.produce(name, value=b"x" * 1000, partition=0)
+                        break
+                    except BufferError:
+                        p.poll(0.05)
+            self.assertEqual(p.flush(60), 0)
+        took = {}
+        for name in ("thr", "unthr"):
+            t0 = time.monotonic()
+            res, _ = reassign(nodes[0].port, [(name, 0, [1, 2])])
+            self.assertEqual(res[(name, 0)][0], 0, res)
+            wait_for(lambda: (lambda v: v and sorted(v[2]) == [1, 2])(partition_view(nodes, name, 0)), 60,
+                     interval=0.05, what="node 2 in sync on %s-0" % name)
+            took[name] = time.monotonic() - t0
+        log("catch-up of %d MB: throttled at %d MB/s %.2f s, unthrottled %.2f s"
+            % (size // 1_000_000, rate // 1_000_000, took["thr"], took["unthr"]))
+        # One second of burst, then the rate: at least (size - rate) / rate seconds, with margin.
+        self.assertGreaterEqual(took["thr"], 0.8 * (size - rate) / rate, "the throttled replica caught up too fast")
+        self.assertLess(took["unthr"], took["thr"], "throttling should be what made the difference")
         for b in nodes:
             b.stop()
 

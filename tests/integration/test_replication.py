@@ -36,7 +36,7 @@ TOPIC = "jepsen"
 PARTITIONS = 3
 
 
-def cluster(n=3):
+def cluster(n=3, extra=None):
     client = [free_port() for _ in range(n)]
     ctrl = [free_port() for _ in range(n)]
     voters = ",".join("%d@127.0.0.1:%d" % (i + 1, ctrl[i]) for i in range(n))
@@ -51,6 +51,7 @@ def cluster(n=3):
             "replica.lag.time.max.ms": str(LAG_TIME_MS),
             "replica.fetch.backoff.ms": "200",
         })
+        b.overrides.update(extra or {})
         b.overrides["listeners"] = "PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (client[i], ctrl[i])
         nodes.append(b)
     return nodes

@@ -20,6 +20,7 @@
 #include "samsa/cluster/partition_leader.h"
 #include "samsa/server/config.h"
 #include "samsa/server/producer_state.h"
+#include "samsa/server/replication_quota.h"
 #include "samsa/server/topic_config.h"
 
 namespace samsa::storage {
@@ -138,6 +139,11 @@ class broker {
                                                        int64_t end, std::chrono::steady_clock::time_point deadline);
   // Sends the ISR change `p`'s leader state wants, if any (AlterPartition to the active controller).
   void maybe_change_isr(const std::shared_ptr<partition>& p);
+  // Replication throttling (replication_quota.h): the quotas, and whether the replica of `p` on `replica` is
+  // throttled by the topic's leader/follower.replication.throttled.replicas and out of the ISR.
+  replication_quota& leader_quota() noexcept { return leader_quota_; }
+  replication_quota& follower_quota() noexcept { return follower_quota_; }
+  bool throttled(const partition& p, int32_t replica, bool as_leader) const;
   // Replays the batch headers of the log into the partition's producer state.
   static void rebuild_producer_state(partition& p);
 
@@ -160,6 +166,8 @@ class broker {
   std::unique_ptr<group::coordinator> groups_;
   std::unique_ptr<boost::asio::steady_timer> groups_timer_;
   std::unique_ptr<replica_fetchers> fetchers_;
+  replication_quota leader_quota_;
+  replication_quota follower_quota_;
   std::unique_ptr<boost::asio::steady_timer> isr_timer_;
   bool groups_started_ = false;
   bool offsets_topic_requested_ = false;

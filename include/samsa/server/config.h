@@ -46,6 +46,8 @@ struct replication_config {
   int64_t fetch_backoff_ms = 1000;         // replica.fetch.backoff.ms
   int32_t num_replica_fetchers = 1;        // num.replica.fetchers (per source broker)
   int32_t socket_timeout_ms = 30000;       // replica.socket.timeout.ms
+  int64_t leader_throttled_rate = INT64_MAX;    // leader.replication.throttled.rate (bytes/s)
+  int64_t follower_throttled_rate = INT64_MAX;  // follower.replication.throttled.rate (bytes/s)
 };
 
 struct broker_config {

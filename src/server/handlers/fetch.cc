@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "../steady_clock.h"
 #include "handlers.h"
 #include "samsa/storage/errc.h"
 
@@ -66,6 +67,9 @@ size_t gather(broker& b, const protocol::FetchRequest& req, int16_t version, pro
       }
       size_t limit = p.partition_max_bytes > 0 ? static_cast<size_t>(p.partition_max_bytes) : 0;
       if (version >= 3 && total > 0) limit = std::min(limit, response_max > total ? response_max - total : 0);
+      // leader.replication.throttled.rate: an out-of-sync follower of a throttled replica waits while it is spent.
+      const bool throttled = from_follower && b.throttled(*part, req.replica_id, true);
+      if (throttled && b.leader_quota().exceeded(steady_ms())) limit = 0;
       partition_read pr;
       if (offset < upper && limit > 0) {
         auto r = part->log->read(offset, limit, upper);
@@ -78,6 +82,7 @@ size_t gather(broker& b, const protocol::FetchRequest& req, int16_t version, pro
           pr.bytes = r->total_bytes;
         }
       }
+      if (throttled && pr.bytes > 0) b.leader_quota().record(static_cast<int64_t>(pr.bytes), steady_ms());
       total += pr.bytes;
       rp.records = protocol::records_view{nullptr, pr.bytes};
       if (pr.bytes > 0) reads.push_back(std::move(pr));
