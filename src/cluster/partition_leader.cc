@@ -67,7 +67,7 @@ bool partition_leader::recompute(int64_t leader_leo) {
   return true;
 }
 
-std::optional<std::vector<broker_id>> partition_leader::wanted_isr(int64_t leader_leo, int64_t now_ms,
+std::optional<std::vector<broker_id>> partition_leader::wanted_isr(int64_t now_ms,
                                                                     int64_t lag_max_ms) const {
   if (pending_ || now_ms < retry_at_ms_) return std::nullopt;
   std::vector<broker_id> next;
@@ -83,7 +83,7 @@ std::optional<std::vector<broker_id>> partition_leader::wanted_isr(int64_t leade
     const follower* f = it == followers_.end() ? nullptr : &it->second;
     if (in) {
       const bool lagging = f == nullptr || f->last_caught_up_ms < 0 || now_ms - f->last_caught_up_ms > lag_max_ms;
-      if (lagging && leader_leo >= 0) {
+      if (lagging) {
         changed = true;
         continue;
       }

@@ -68,6 +68,13 @@ asio::awaitable<void> sleep_for(fetcher& f, std::chrono::milliseconds d) {
   co_await f.pause->async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
+// The request's entry for `topic`: partitions come in (topic, partition) order, so it is the last one or a new one.
+template <typename Topics>
+auto& topic_entry(Topics& topics, const std::string& topic) {
+  if (topics.empty() || topics.back().topic != topic) topics.emplace_back().topic = topic;
+  return topics.back();
+}
+
 void disconnect(fetcher& f) {
   if (f.sock) {
     boost::system::error_code ig;
@@ -183,13 +190,7 @@ asio::awaitable<void> truncate_assigned(broker& b, fetcher& f) {
       a.truncate = false;  // nothing of ours to disagree with
       continue;
     }
-    protocol::OffsetForLeaderEpochRequest::OffsetForLeaderTopic* t = nullptr;
-    if (!req.topics.empty() && req.topics.back().topic == key.first) t = &req.topics.back();
-    if (t == nullptr) {
-      t = &req.topics.emplace_back();
-      t->topic = key.first;
-    }
-    auto& rp = t->partitions.emplace_back();
+    auto& rp = topic_entry(req.topics, key.first).partitions.emplace_back();
     rp.partition = key.second;
     rp.current_leader_epoch = a.p->leader_epoch;
     rp.leader_epoch = latest;
@@ -272,13 +273,7 @@ asio::awaitable<void> fetch_once(broker& b, fetcher& f) {
   for (auto& [key, a] : f.parts) {
     if (a.truncate || a.backoff_until_ms > now) continue;
     if (quota_spent && b.throttled(*a.p, self, false)) continue;  // follower.replication.throttled.rate
-    protocol::FetchRequest::FetchTopic* t = nullptr;
-    if (!req.topics.empty() && req.topics.back().topic == key.first) t = &req.topics.back();
-    if (t == nullptr) {
-      t = &req.topics.emplace_back();
-      t->topic = key.first;
-    }
-    auto& rp = t->partitions.emplace_back();
+    auto& rp = topic_entry(req.topics, key.first).partitions.emplace_back();
     rp.partition = key.second;
     rp.current_leader_epoch = a.p->leader_epoch;
     rp.fetch_offset = a.p->log->log_end_offset();

@@ -160,7 +160,7 @@ void broker::on_follower_fetch(const std::shared_ptr<partition>& p, int32_t repl
 
 void broker::maybe_change_isr(const std::shared_ptr<partition>& p) {
   if (!p->leader_state) return;
-  auto want = p->leader_state->wanted_isr(p->log->log_end_offset(), steady_ms(), config_.replication.lag_time_max_ms);
+  auto want = p->leader_state->wanted_isr(steady_ms(), config_.replication.lag_time_max_ms);
   if (!want) return;
   spdlog::info("[{}-{}] asking the controller to change the ISR from [{}] to [{}]", p->topic, p->index,
                fmt::join(p->leader_state->isr(), ","), fmt::join(*want, ","));

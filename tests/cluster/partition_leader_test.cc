@@ -69,9 +69,9 @@ TEST(PartitionLeader, LaggingMemberIsDroppedAfterTheLagTime) {
   partition_leader l(1, three({1, 2, 3}), 0, 10, 0);
   l.on_follower_fetch(2, 10, 10, 1000);
   l.on_follower_fetch(3, 2, 10, 1000);
-  EXPECT_FALSE(l.wanted_isr(10, lag, lag).has_value());  // 3 was caught up at leadership start: exactly lag
+  EXPECT_FALSE(l.wanted_isr(lag, lag).has_value());  // 3 was caught up at leadership start: exactly lag
   for (int64_t t = 2000; t <= lag + 1000; t += 1000) l.on_follower_fetch(2, 10, 10, t);
-  auto want = l.wanted_isr(10, lag + 1, lag);
+  auto want = l.wanted_isr(lag + 1, lag);
   ASSERT_TRUE(want.has_value());
   EXPECT_EQ(*want, (std::vector<broker_id>{1, 2}));
 }
@@ -82,8 +82,8 @@ TEST(PartitionLeader, FollowerCaughtUpAtItsPreviousFetchStaysInSync) {
   l.on_follower_fetch(2, 10, 10, 100);    // caught up at 100
   l.on_follower_fetch(2, 10, 20, 20000);  // leader moved on: not caught up now, but was at its previous fetch
   l.on_follower_fetch(2, 20, 30, 40000);  // reached what the leader had at 20000: caught up as of 20000
-  EXPECT_FALSE(l.wanted_isr(30, 40000 + 5000, lag).has_value());
-  auto want = l.wanted_isr(30, 20000 + lag + 1, lag);
+  EXPECT_FALSE(l.wanted_isr(40000 + 5000, lag).has_value());
+  auto want = l.wanted_isr(20000 + lag + 1, lag);
   ASSERT_TRUE(want.has_value());
   EXPECT_EQ(*want, (std::vector<broker_id>{1}));
 }
@@ -108,7 +108,7 @@ TEST(PartitionLeader, ExpansionCountsForTheHighWatermarkAtOnce) {
   l.on_follower_fetch(2, 10, 10, 1);
   EXPECT_EQ(l.high_watermark(), 10);
   l.on_follower_fetch(3, 10, 10, 2);  // at the HWM, the epoch start and the log end: may join
-  auto want = l.wanted_isr(10, 2, lag);
+  auto want = l.wanted_isr(2, lag);
   ASSERT_TRUE(want.has_value());
   EXPECT_EQ(*want, (std::vector<broker_id>{1, 2, 3}));
   l.on_isr_change_sent(*want);
@@ -123,9 +123,9 @@ TEST(PartitionLeader, NoExpansionBelowTheEpochStartOrTheHighWatermark) {
   partition_leader l(1, three({1, 2}), 0, 10, 0);  // this epoch starts at 10
   l.on_follower_fetch(2, 10, 10, 1);
   l.on_follower_fetch(3, 9, 10, 1);
-  EXPECT_FALSE(l.wanted_isr(10, 1, lag).has_value());
+  EXPECT_FALSE(l.wanted_isr(1, lag).has_value());
   l.on_follower_fetch(3, 10, 10, 2);
-  EXPECT_TRUE(l.wanted_isr(10, 2, lag).has_value());
+  EXPECT_TRUE(l.wanted_isr(2, lag).has_value());
 }
 
 TEST(PartitionLeader, DroppedReplicaDoesNotFlapBackWithoutFetching) {
@@ -133,16 +133,16 @@ TEST(PartitionLeader, DroppedReplicaDoesNotFlapBackWithoutFetching) {
   l.on_follower_fetch(2, 10, 10, 100);
   l.on_follower_fetch(3, 10, 10, 100);  // then 3 dies, caught up to the end
   l.on_follower_fetch(2, 10, 10, lag + 200);
-  auto shrink = l.wanted_isr(10, lag + 200, lag);
+  auto shrink = l.wanted_isr(lag + 200, lag);
   ASSERT_TRUE(shrink.has_value());
   EXPECT_EQ(*shrink, (std::vector<broker_id>{1, 2}));
   l.on_isr_change_sent(*shrink);
   auto committed = three({1, 2});
   committed.partition_epoch = 8;
   l.update_state(committed, 10);
-  EXPECT_FALSE(l.wanted_isr(10, lag + 300, lag).has_value());  // 3 stays out
+  EXPECT_FALSE(l.wanted_isr(lag + 300, lag).has_value());  // 3 stays out
   l.on_follower_fetch(3, 10, 10, lag + 400);                    // it is back and caught up
-  auto grow = l.wanted_isr(10, lag + 400, lag);
+  auto grow = l.wanted_isr(lag + 400, lag);
   ASSERT_TRUE(grow.has_value());
   EXPECT_EQ(*grow, (std::vector<broker_id>{1, 2, 3}));
 }
@@ -151,13 +151,13 @@ TEST(PartitionLeader, OneChangeInFlightAndBackoffAfterFailure) {
   partition_leader l(1, three({1, 2}), 0, 10, 0);
   l.on_follower_fetch(2, 10, 10, 1);
   l.on_follower_fetch(3, 10, 10, 1);
-  auto want = l.wanted_isr(10, 1, lag);
+  auto want = l.wanted_isr(1, lag);
   ASSERT_TRUE(want.has_value());
   l.on_isr_change_sent(*want);
-  EXPECT_FALSE(l.wanted_isr(10, 2, lag).has_value());
+  EXPECT_FALSE(l.wanted_isr(2, lag).has_value());
   l.on_isr_change_failed(2, 1000);
-  EXPECT_FALSE(l.wanted_isr(10, 500, lag).has_value());
-  EXPECT_TRUE(l.wanted_isr(10, 1002, lag).has_value());
+  EXPECT_FALSE(l.wanted_isr(500, lag).has_value());
+  EXPECT_TRUE(l.wanted_isr(1002, lag).has_value());
 }
 
 TEST(PartitionLeader, StaleImageDoesNotClearTheChangeInFlight) {

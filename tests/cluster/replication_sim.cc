@@ -639,7 +639,7 @@ class simulation {
     if (!b.leading) return;
     // (The planted bug keeps the change from partition_leader, so its HWM covers the known committed ISR only.)
     if (opt_.bugs.hwm_over_committed_isr && b.alter_await) return;
-    auto want = b.leading->wanted_isr(b.log.end_offset(), now_, lag_max_);
+    auto want = b.leading->wanted_isr(now_, lag_max_);
     if (!want) return;
     trace("leader " + std::to_string(b.id) + " asks for ISR " + ids(*want));
     if (!opt_.bugs.hwm_over_committed_isr) b.leading->on_isr_change_sent(*want);

@@ -21,10 +21,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import log, wait_for  # noqa: E402
-from test_replication import cluster, partition_view  # noqa: E402
+from test_replication import cluster, create_replicated, partition_view, start_all  # noqa: E402
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition  # noqa: E402
-from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
 NODE = os.environ.get("NODE", "node")
 JS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "js")
@@ -39,28 +38,11 @@ def find_coordinator(port, group):
     return err, node
 
 
-def start(nodes):
-    for b in nodes:
-        b.start(wait=False)
-    for b in nodes:
-        b.wait_ready(timeout=30)
-    return ",".join(b.bootstrap for b in nodes)
-
-
-def create(bootstrap, nodes, topic, partitions):
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
-    admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=3,
-                                  config={"min.insync.replicas": "2"})])[topic].result(timeout=30)
-    for p in range(partitions):
-        wait_for(lambda: (lambda v: v and v[0] > 0 and len(v[2]) == 3)(partition_view(nodes, topic, p)), 20,
-                 what="%s-%d with a leader and a full ISR" % (topic, p))
-
-
 class FailoverClients(unittest.TestCase):
     def test_confluent_group_follows_its_coordinator(self):
         nodes = cluster()
-        bootstrap = start(nodes)
-        create(bootstrap, nodes, "gf", 3)
+        bootstrap = start_all(nodes)
+        create_replicated(nodes, bootstrap, "gf", 3, {"min.insync.replicas": "2"})
         producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
                              "log_level": 2})
         total = 3000
@@ -126,8 +108,8 @@ class FailoverClients(unittest.TestCase):
         if not os.path.isdir(os.path.join(JS_DIR, "node_modules", "kafkajs")):
             self.fail("kafkajs is not installed in tests/integration/js (scripts/setup.sh runs npm ci)")
         nodes = cluster()
-        bootstrap = start(nodes)
-        create(bootstrap, nodes, "js-fo", 1)
+        bootstrap = start_all(nodes)
+        create_replicated(nodes, bootstrap, "js-fo", 1, {"min.insync.replicas": "2"})
         client = subprocess.Popen([NODE, os.path.join(JS_DIR, "failover_client.js"), bootstrap, "js-fo", "js-group"],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:

@@ -23,9 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Broker, free_port, log, wait_for  # noqa: E402
 from test_replication import (LAG_TIME_MS, PARTITIONS, SESSION_TIMEOUT_MS, TOPIC, Checker,  # noqa: E402
-                              partition_view, verify)
-
-from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
+                              create_replicated, partition_view, start_all, verify)
 
 CYCLES = int(os.environ.get("SAMSA_CUT_CYCLES", "3"))
 RUN = os.getpid() % 200 + 20
@@ -135,17 +133,8 @@ class NetworkCutTest(unittest.TestCase):
 
     def test_cut_off_leader_loses_nothing(self):
         nodes = cluster()
-        for b in nodes:
-            b.start(wait=False)
-        for b in nodes:
-            b.wait_ready(timeout=30)
-        bootstrap = ",".join(b.bootstrap for b in nodes)
-        admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
-        admin.create_topics([NewTopic(TOPIC, num_partitions=PARTITIONS, replication_factor=3,
-                                      config={"min.insync.replicas": "2"})])[TOPIC].result(timeout=30)
-        for p in range(PARTITIONS):
-            wait_for(lambda: (lambda v: v and v[0] > 0 and len(v[2]) == 3)(partition_view(nodes, TOPIC, p)), 20,
-                     what="partition %d with a leader and a full ISR" % p)
+        bootstrap = start_all(nodes)
+        create_replicated(nodes, bootstrap, TOPIC, PARTITIONS, {"min.insync.replicas": "2"})
         # A request stuck on a cut-off broker times out after 5 s instead of 30 and is retried elsewhere.
         checker = Checker(bootstrap, {"request.timeout.ms": 5000, "socket.timeout.ms": 5000})
         checker.thread.start()

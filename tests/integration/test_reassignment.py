@@ -18,7 +18,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import compact_string, log, read_uvarint, uvarint, wait_for  # noqa: E402
-from test_replication import cluster, partition_view  # noqa: E402
+from test_replication import cluster, partition_view, start_all  # noqa: E402
 
 from confluent_kafka import Producer  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
@@ -113,11 +113,7 @@ def list_reassignments(port):
 class ReassignmentTest(unittest.TestCase):
     def test_move_a_partition_with_its_data(self):
         nodes = cluster()
-        for b in nodes:
-            b.start(wait=False)
-        for b in nodes:
-            b.wait_ready(timeout=30)
-        bootstrap = ",".join(b.bootstrap for b in nodes)
+        bootstrap = start_all(nodes)
         admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
         admin.create_topics([NewTopic("ra", num_partitions=1, replica_assignment=[[1]])])["ra"].result(timeout=30)
         wait_for(lambda: (lambda v: v and v[0] == 1)(partition_view(nodes, "ra", 0)), 20, what="ra-0 led by node 1")
@@ -173,11 +169,7 @@ class ReassignmentTest(unittest.TestCase):
         follower.replication.throttled.replicas names it; an unthrottled topic's new replica catches up at full speed."""
         rate = 2_000_000
         nodes = cluster(extra={"follower.replication.throttled.rate": str(rate)})
-        for b in nodes:
-            b.start(wait=False)
-        for b in nodes:
-            b.wait_ready(timeout=30)
-        bootstrap = ",".join(b.bootstrap for b in nodes)
+        bootstrap = start_all(nodes)
         admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
         size = 8_000_000
         for name, conf in (("thr", {"follower.replication.throttled.replicas": "*"}), ("unthr", {})):

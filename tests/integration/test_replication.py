@@ -57,6 +57,25 @@ def cluster(n=3, extra=None):
     return nodes
 
 
+def start_all(nodes):
+    """Starts every node, waits until all listen, and returns the bootstrap list."""
+    for b in nodes:
+        b.start(wait=False)
+    for b in nodes:
+        b.wait_ready(timeout=30)
+    return ",".join(b.bootstrap for b in nodes)
+
+
+def create_replicated(nodes, bootstrap, topic, partitions, config=None):
+    """Creates a topic with replication factor 3 and waits until each partition has a leader and a full ISR."""
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
+    admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=3,
+                                  config=config or {})])[topic].result(timeout=30)
+    for p in range(partitions):
+        wait_for(lambda: (lambda v: v and v[0] > 0 and len(v[2]) == 3)(partition_view(nodes, topic, p)), 20,
+                 what="%s-%d with a leader and a full ISR" % (topic, p))
+
+
 def partition_view(nodes, topic, p, exclude=()):
     """(leader, replicas, isr) of a partition as the first live node reports it, or None."""
     for b in nodes:
@@ -180,17 +199,8 @@ class Checker:
 class ReplicationTest(unittest.TestCase):
     def test_no_acknowledged_write_lost_across_leader_kills_and_stalls(self):
         nodes = cluster()
-        for b in nodes:
-            b.start(wait=False)
-        for b in nodes:
-            b.wait_ready(timeout=30)
-        bootstrap = ",".join(b.bootstrap for b in nodes)
-        admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
-        admin.create_topics([NewTopic(TOPIC, num_partitions=PARTITIONS, replication_factor=3,
-                                      config={"min.insync.replicas": "2"})])[TOPIC].result(timeout=30)
-        for p in range(PARTITIONS):
-            wait_for(lambda: (lambda v: v and v[0] >= 0 and len(v[2]) == 3)(partition_view(nodes, TOPIC, p)), 20,
-                     what="partition %d to have a leader and a full ISR" % p)
+        bootstrap = start_all(nodes)
+        create_replicated(nodes, bootstrap, TOPIC, PARTITIONS, {"min.insync.replicas": "2"})
 
         checker = Checker(bootstrap)
         checker.thread.start()
@@ -238,16 +248,8 @@ class ReplicationTest(unittest.TestCase):
 
     def test_min_insync_replicas_and_high_watermark(self):
         nodes = cluster()
-        for b in nodes:
-            b.start(wait=False)
-        for b in nodes:
-            b.wait_ready(timeout=30)
-        bootstrap = ",".join(b.bootstrap for b in nodes)
-        admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
-        admin.create_topics([NewTopic("misr", num_partitions=1, replication_factor=3,
-                                      config={"min.insync.replicas": "3"})])["misr"].result(timeout=30)
-        wait_for(lambda: (lambda v: v and v[0] > 0 and len(v[2]) == 3)(partition_view(nodes, "misr", 0)), 20,
-                 what="misr-0 with a full ISR")
+        bootstrap = start_all(nodes)
+        create_replicated(nodes, bootstrap, "misr", 1, {"min.insync.replicas": "3"})
 
         def produce_one(value, acks):
             p = Producer({"bootstrap.servers": bootstrap, "acks": acks, "message.timeout.ms": 4000,
@@ -282,17 +284,10 @@ class ReplicationTest(unittest.TestCase):
     def test_deleting_a_replicated_topic(self):
         """Followers stop fetching a deleted topic and every node removes its replicas; the name can be reused."""
         nodes = cluster()
-        for b in nodes:
-            b.start(wait=False)
-        for b in nodes:
-            b.wait_ready(timeout=30)
-        bootstrap = ",".join(b.bootstrap for b in nodes)
+        bootstrap = start_all(nodes)
         admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
         for round_ in range(2):
-            admin.create_topics([NewTopic("gone", num_partitions=2, replication_factor=3)])["gone"].result(timeout=30)
-            for p in range(2):
-                wait_for(lambda: (lambda v: v and v[0] > 0 and len(v[2]) == 3)(partition_view(nodes, "gone", p)),
-                         20, what="gone-%d with a full ISR" % p)
+            create_replicated(nodes, bootstrap, "gone", 2)
             harness.run([harness.KCAT, "-P", "-b", bootstrap, "-t", "gone", "-p", "0", "-X", "acks=all"],
                         input=b"round-%d\n" % round_, timeout=30)
             out = harness.run([harness.KCAT, "-C", "-b", bootstrap, "-t", "gone", "-p", "0", "-e", "-o", "beginning"],

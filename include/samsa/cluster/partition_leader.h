@@ -44,7 +44,7 @@ class partition_leader {
   bool on_leader_append(int64_t leader_leo);
 
   // The ISR change wanted now, nullopt when none is needed or one is in flight / backing off.
-  std::optional<std::vector<broker_id>> wanted_isr(int64_t leader_leo, int64_t now_ms, int64_t lag_max_ms) const;
+  std::optional<std::vector<broker_id>> wanted_isr(int64_t now_ms, int64_t lag_max_ms) const;
   void on_isr_change_sent(std::vector<broker_id> isr);
   void on_isr_change_failed(int64_t now_ms, int64_t retry_backoff_ms = 1000);
 
