@@ -215,7 +215,7 @@ int main(int argc, char** argv) {
   if (broker_role) {
     broker = std::make_unique<samsa::server::broker>(io.get_executor(), *config, *logs, ctl);
     broker->start_metadata();
-    srv = std::make_unique<samsa::server::server>(*broker);
+    srv = std::make_unique<samsa::server::server>(broker->context());
   }
   ctl.start();
   spdlog::info("node {}: metadata quorum of {} voter(s), controller listener {}:{}", config->node_id,

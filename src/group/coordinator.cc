@@ -288,8 +288,6 @@ void coordinator::write(const std::string& group_id, std::vector<record> recs, b
   const int32_t p = partition_for(group_id);
   auto owned = owned_.find(p);
   if (owned == owned_.end()) return fail(err::not_coordinator);
-  std::shared_ptr<storage::partition_log> log = backend_.offsets_partition(p);
-  if (!log) return fail(err::not_coordinator);
   records::batch_builder bb;
   const int64_t ts = clock_();
   for (const auto& [k, v] : recs) {
@@ -303,15 +301,12 @@ void coordinator::write(const std::string& group_id, std::vector<record> recs, b
     spdlog::error("[{}-{}] cannot build a batch: {}", offsets_topic, p, batch.error().message());
     return fail(err::unknown_server_error);
   }
-  auto r = log->append(std::span<uint8_t>(*batch), owned->second.leader_epoch);
-  if (!r) {
-    spdlog::error("[{}-{}] append failed: {}", offsets_topic, p, r.error().message());
-    return fail(err::not_coordinator);
-  }
+  const auto r = backend_.append(p, std::span<uint8_t>(*batch), owned->second.leader_epoch);
+  if (r.error != err::none) return fail(err::not_coordinator);
   if (!durable) return fail(err::none);
   std::weak_ptr<bool> alive = alive_;
   const uint64_t term = owned->second.term;
-  backend_.when_committed(p, r->last_offset + 1, [this, alive, p, term, done = std::move(done)](int16_t e) {
+  backend_.when_committed(p, r.last_offset + 1, [this, alive, p, term, done = std::move(done)](int16_t e) {
     if (alive.expired()) return;
     if (e) spdlog::warn("[{}-{}] group records not committed: error {}", offsets_topic, p, e);
     // Resigned (or led again) meanwhile: whatever the log says now, this coordinator's answer is no longer

@@ -83,6 +83,20 @@ void encode_response_header(writer& w, int32_t correlation_id, int16_t hv) noexc
   if (hv >= 1) w.write_uvarint(0);
 }
 
+result<std::span<const uint8_t>> response_body(std::span<const uint8_t> after_correlation_id,
+                                               int16_t header_version) noexcept {
+  reader r(after_correlation_id);
+  if (header_version >= 1) {
+    const uint32_t tags = r.read_uvarint();
+    for (uint32_t i = 0; i < tags && r.ok(); ++i) {
+      r.read_uvarint();
+      r.read_raw(r.read_uvarint());
+    }
+  }
+  if (!r.ok()) return r.error();
+  return std::span<const uint8_t>(r.position(), r.remaining());
+}
+
 std::error_code check_frame_size(int32_t size, int32_t max_bytes) noexcept {
   if (size < 8) return errc::bad_length;  // smaller than the smallest request header
   if (size > max_bytes) return errc::frame_too_large;

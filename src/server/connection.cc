@@ -28,14 +28,14 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 struct connection_state {
-  connection_state(tcp::socket s, broker& br)
+  connection_state(tcp::socket s, services& br)
       : socket(std::move(s)), b(br), wakeup(socket.get_executor()), reader_wakeup(socket.get_executor()),
         idle(socket.get_executor()) {
     wakeup.expires_at(asio::steady_timer::time_point::max());
     reader_wakeup.expires_at(asio::steady_timer::time_point::max());
   }
   tcp::socket socket;
-  broker& b;
+  services& b;
   std::string peer;
   std::deque<std::shared_ptr<outbound>> pending;  // in request order
   asio::steady_timer wakeup;                      // wakes the writer when a response may be ready
@@ -166,7 +166,7 @@ std::vector<uint8_t> api_versions_fallback(int32_t correlation_id) {
 
 }  // namespace
 
-asio::awaitable<void> serve_connection(broker& b, tcp::socket socket, std::shared_ptr<size_t> open_connections) {
+asio::awaitable<void> serve_connection(services& b, tcp::socket socket, std::shared_ptr<size_t> open_connections) {
   auto c = std::make_shared<connection_state>(std::move(socket), b);
   ++*open_connections;
   boost::system::error_code ec;
@@ -176,7 +176,7 @@ asio::awaitable<void> serve_connection(broker& b, tcp::socket socket, std::share
   c->socket.native_non_blocking(true, ec);
   spdlog::debug("[{}] connected", c->peer);
 
-  const auto& cfg = b.config();
+  const auto& cfg = b.config;
   auto ex = c->socket.get_executor();
   asio::co_spawn(ex, writer(c), asio::detached);
   asio::co_spawn(ex, idle_watchdog(c, std::chrono::milliseconds(cfg.connections_max_idle_ms)), asio::detached);

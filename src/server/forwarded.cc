@@ -29,7 +29,7 @@ bool forwardable(int16_t key) {
 }
 }  // namespace
 
-boost::asio::awaitable<std::string> serve_forwarded(broker& b, std::string bytes) {
+boost::asio::awaitable<std::string> serve_forwarded(services& b, std::string bytes) {
   auto frame = std::make_shared<std::vector<uint8_t>>(bytes.begin(), bytes.end());
   protocol::reader r(*frame);
   auto header = protocol::decode_request_header(r);

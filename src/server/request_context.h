@@ -9,12 +9,12 @@
 
 #include "outbound.h"
 #include "samsa/protocol/header.h"
-#include "samsa/server/broker.h"
+#include "samsa/server/services.h"
 
 namespace samsa::server {
 
 struct request_context {
-  broker& b;
+  services& s;
   protocol::request_header header;
   std::shared_ptr<std::vector<uint8_t>> frame;  // header + body bytes
   std::span<uint8_t> body;

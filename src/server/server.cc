@@ -18,7 +18,7 @@ using asio::ip::tcp;
 
 namespace {
 
-asio::awaitable<void> accept_loop(broker& b, std::shared_ptr<tcp::acceptor> acceptor,
+asio::awaitable<void> accept_loop(services& b, std::shared_ptr<tcp::acceptor> acceptor,
                                   std::shared_ptr<size_t> connections) {
   for (;;) {
     auto [ec, socket] = co_await acceptor->async_accept(asio::as_tuple(asio::use_awaitable));
@@ -30,8 +30,8 @@ asio::awaitable<void> accept_loop(broker& b, std::shared_ptr<tcp::acceptor> acce
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
       continue;
     }
-    if (*connections >= static_cast<size_t>(b.config().max_connections)) {
-      spdlog::warn("max.connections ({}) reached: refusing a connection", b.config().max_connections);
+    if (*connections >= static_cast<size_t>(b.config.max_connections)) {
+      spdlog::warn("max.connections ({}) reached: refusing a connection", b.config.max_connections);
       continue;  // the socket closes as it goes out of scope
     }
     asio::co_spawn(acceptor->get_executor(), serve_connection(b, std::move(socket), connections), asio::detached);
@@ -40,23 +40,23 @@ asio::awaitable<void> accept_loop(broker& b, std::shared_ptr<tcp::acceptor> acce
 
 }  // namespace
 
-server::server(broker& b) : b_(b) {
-  b_.controller().set_forward_handler([&b](std::string frame) { return serve_forwarded(b, std::move(frame)); });
+server::server(services& b) : b_(b) {
+  b_.controller.set_forward_handler([&b](std::string frame) { return serve_forwarded(b, std::move(frame)); });
 }
 
 std::error_code server::start() {
-  for (const auto& l : b_.config().listeners) {
+  for (const auto& l : b_.config.listeners) {
     boost::system::error_code ec;
     auto addr = asio::ip::make_address(l.host.empty() ? "0.0.0.0" : l.host, ec);
     if (ec) {
       // A host name: resolve it once.
-      tcp::resolver resolver(b_.executor());
+      tcp::resolver resolver(b_.executor);
       auto results = resolver.resolve(l.host, std::to_string(l.port), ec);
       if (ec) return ec;
       if (results.empty()) return std::make_error_code(std::errc::invalid_argument);
       addr = results.begin()->endpoint().address();
     }
-    auto acceptor = std::make_shared<tcp::acceptor>(b_.executor());
+    auto acceptor = std::make_shared<tcp::acceptor>(b_.executor);
     tcp::endpoint ep(addr, l.port);
     acceptor->open(ep.protocol(), ec);
     if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
@@ -68,7 +68,7 @@ std::error_code server::start() {
     }
     spdlog::info("listening on {}://{}:{}", l.listener_name, l.host, acceptor->local_endpoint().port());
     acceptors_.push_back(acceptor);
-    asio::co_spawn(b_.executor(), accept_loop(b_, acceptor, connections_), asio::detached);
+    asio::co_spawn(b_.executor, accept_loop(b_, acceptor, connections_), asio::detached);
   }
   return {};
 }

@@ -29,6 +29,11 @@ class fake_backend : public offsets_backend {
     if (p < 0 || static_cast<size_t>(p) >= logs_.size()) return nullptr;
     return logs_[static_cast<size_t>(p)];
   }
+  appended append(int32_t p, std::span<uint8_t> batch, int32_t leader_epoch) override {
+    auto r = logs_.at(static_cast<size_t>(p))->append(batch, leader_epoch);
+    if (!r) return {err::kafka_storage_error, -1};
+    return {err::none, r->last_offset};
+  }
   void create_offsets_topic(int32_t n) override {
     ++creates;
     if (!logs_.empty()) return;

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,8 +38,16 @@ class offsets_backend {
   virtual ~offsets_backend() = default;
   // Partitions of __consumer_offsets in the cluster; 0 while the topic does not exist.
   virtual int32_t offsets_partition_count() = 0;
-  // This broker's replica (log) of partition p of __consumer_offsets; nullptr when it holds none.
+  // This broker's replica (log) of partition p of __consumer_offsets, to read it and set its config; nullptr when
+  // it holds none. Writes go through append().
   virtual std::shared_ptr<storage::partition_log> offsets_partition(int32_t p) = 0;
+  // Appends a batch of group records to partition p as its leader at `leader_epoch`: 0 and the batch's last
+  // offset, or a Kafka error code (e.g. NOT_LEADER_OR_FOLLOWER when the leadership moved).
+  struct appended {
+    int16_t error = 0;
+    int64_t last_offset = -1;
+  };
+  virtual appended append(int32_t p, std::span<uint8_t> batch, int32_t leader_epoch) = 0;
   // Asks for __consumer_offsets to be created with `partitions` partitions. May complete later (the broker goes
   // through the controller): the coordinator learns of the partitions it leads through become_leader().
   virtual void create_offsets_topic(int32_t partitions) = 0;

@@ -43,6 +43,10 @@ void encode_request_header(writer& w, const request_header& h, int16_t header_ve
 size_t response_header_size(int16_t header_version) noexcept;
 void encode_response_header(writer& w, int32_t correlation_id, int16_t header_version) noexcept;
 
+// The body of a response after its correlation id: skips the tagged fields of a v1 response header.
+result<std::span<const uint8_t>> response_body(std::span<const uint8_t> after_correlation_id,
+                                               int16_t header_version) noexcept;
+
 // Validates a frame's size prefix before anything is read or allocated for the frame.
 std::error_code check_frame_size(int32_t size, int32_t max_bytes) noexcept;
 

@@ -7,13 +7,13 @@
 #include <system_error>
 #include <vector>
 
-#include "samsa/server/broker.h"
+#include "samsa/server/services.h"
 
 namespace samsa::server {
 
 class server {
  public:
-  explicit server(broker& b);
+  explicit server(services& b);
   // Binds every listener; errors (port in use, bad address) are returned, nothing is thrown.
   std::error_code start();
   void stop();
@@ -21,7 +21,7 @@ class server {
   uint16_t bound_port() const;
 
  private:
-  broker& b_;
+  services& b_;
   std::vector<std::shared_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::shared_ptr<size_t> connections_ = std::make_shared<size_t>(0);
 };

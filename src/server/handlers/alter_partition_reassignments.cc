@@ -16,7 +16,7 @@ boost::asio::awaitable<void> handle_alter_partition_reassignments(request_contex
       [&reqs](cluster::controller& c, const cluster::metadata_image& img) {
         return c.alter_partition_reassignments(img, reqs);
       };
-  auto r = co_await ctx.b.controller().execute(std::move(cmd));
+  auto r = co_await ctx.s.controller.execute(std::move(cmd));
   protocol::AlterPartitionReassignmentsResponse resp;
   if (r.error != cluster::command_error::none) {
     const auto e = command_failure(r.error);

@@ -3,14 +3,15 @@
 // and relays the answer, so clients may send them to any broker.
 #include "controller_forward.h"
 
+#include "../admin_client.h"
 #include "samsa/cluster/controller_node.h"
 #include "samsa/server/kafka_error.h"
 
 namespace samsa::server {
 
 boost::asio::awaitable<bool> forwarded_to_controller(request_context& ctx) {
-  if (ctx.b.controller().is_active() || ctx.frame == nullptr) co_return false;
-  auto response = co_await ctx.b.forward_to_controller(*ctx.frame);
+  if (ctx.s.controller.is_active() || ctx.frame == nullptr) co_return false;
+  auto response = co_await ctx.s.admin.forward_to_controller(*ctx.frame);
   if (!response) co_return false;  // no controller answered: the local path reports NOT_CONTROLLER
   ctx.out->parts.emplace_back(std::move(*response));
   co_return true;

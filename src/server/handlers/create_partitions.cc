@@ -21,7 +21,7 @@ boost::asio::awaitable<void> handle_create_partitions(request_context& ctx) {
   cluster::command<std::vector<cluster::topic_result>> r_cmd = [&reqs, validate_only](cluster::controller& c, const cluster::metadata_image& img) {
         return c.create_partitions(img, reqs, validate_only);
       };
-  auto r = co_await ctx.b.controller().execute(std::move(r_cmd));
+  auto r = co_await ctx.s.controller.execute(std::move(r_cmd));
   protocol::CreatePartitionsResponse resp;
   for (size_t i = 0; i < req.topics.size(); ++i) {
     auto& out = resp.results.emplace_back();

@@ -23,7 +23,7 @@ boost::asio::awaitable<void> handle_create_topics(request_context& ctx) {
   cluster::command<std::vector<cluster::create_topic_result>> r_cmd = [&reqs, validate_only](cluster::controller& c, const cluster::metadata_image& img) {
         return c.create_topics(img, reqs, validate_only);
       };
-  auto r = co_await ctx.b.controller().execute(std::move(r_cmd));
+  auto r = co_await ctx.s.controller.execute(std::move(r_cmd));
   protocol::CreateTopicsResponse resp;
   for (size_t i = 0; i < req.topics.size(); ++i) {
     auto& out = resp.topics.emplace_back();

@@ -9,10 +9,10 @@ namespace samsa::server {
 boost::asio::awaitable<void> handle_delete_groups(request_context& ctx) {
   protocol::DeleteGroupsRequest req;
   if (!ctx.decode(req)) co_return;
-  auto& co = ctx.b.groups();
+  auto& co = ctx.s.groups;
   const std::vector<std::string> ids = req.groups_names;
   std::vector<int16_t> errors = co_await group::await_callback<std::vector<int16_t>>(
-      ctx.b.executor(), [&](std::function<void(std::vector<int16_t>)> cb) { co.delete_groups(ids, cb); });
+      ctx.s.executor, [&](std::function<void(std::vector<int16_t>)> cb) { co.delete_groups(ids, cb); });
   protocol::DeleteGroupsResponse resp;
   for (size_t i = 0; i < ids.size(); ++i) {
     auto& r = resp.results.emplace_back();

@@ -16,19 +16,18 @@ boost::asio::awaitable<void> handle_delete_records(request_context& ctx) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition_index = p.partition_index;
       rp.low_watermark = -1;
-      int16_t part_error = kafka_error::none;
-      auto part = ctx.b.leader_partition(t.name, p.partition_index, part_error);
+      auto [part, part_error] = ctx.s.partitions.leader(t.name, p.partition_index);
       if (!part) {
         rp.error_code = part_error;
         continue;
       }
-      const int64_t hwm = part->high_watermark;  // Kafka: records may be deleted up to the high watermark
+      const int64_t hwm = part->high_watermark();  // Kafka: records may be deleted up to the high watermark
       const int64_t target = p.offset == -1 ? hwm : p.offset;
       if (target < 0 || target > hwm) {
         rp.error_code = kafka_error::offset_out_of_range;
         continue;
       }
-      auto r = part->log->delete_records_before(target);
+      auto r = part->log_for_maintenance().delete_records_before(target);
       if (!r) {
         rp.error_code = kafka_error::kafka_storage_error;
         continue;

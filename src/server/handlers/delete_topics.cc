@@ -12,7 +12,7 @@ boost::asio::awaitable<void> handle_delete_topics(request_context& ctx) {
   std::vector<cluster::delete_topic_request> reqs;
   for (const auto& name : req.topic_names) reqs.push_back({name, {}});
   cluster::command<std::vector<cluster::topic_result>> r_cmd = [&reqs](cluster::controller& c, const cluster::metadata_image& img) { return c.delete_topics(img, reqs); };
-  auto r = co_await ctx.b.controller().execute(std::move(r_cmd));
+  auto r = co_await ctx.s.controller.execute(std::move(r_cmd));
   protocol::DeleteTopicsResponse resp;
   for (size_t i = 0; i < req.topic_names.size(); ++i) {
     auto& out = resp.responses.emplace_back();

@@ -7,7 +7,7 @@ namespace samsa::server {
 boost::asio::awaitable<void> handle_describe_cluster(request_context& ctx) {
   protocol::DescribeClusterRequest req;
   if (!ctx.decode(req)) co_return;
-  broker& b = ctx.b;
+  services& b = ctx.s;
   const cluster::metadata_image& img = b.image();
   protocol::DescribeClusterResponse resp;
   if (ctx.version() >= 1 && req.endpoint_type != 1) {  // 1 = brokers; 2 = controllers (KIP-919)
@@ -16,7 +16,7 @@ boost::asio::awaitable<void> handle_describe_cluster(request_context& ctx) {
   }
   resp.endpoint_type = req.endpoint_type;
   resp.cluster_id = img.cluster_id();
-  resp.controller_id = b.controller().leader_id();
+  resp.controller_id = b.controller.leader_id();
   for (const auto& [id, reg] : img.brokers()) {
     if (reg.fenced || reg.endpoints.empty()) continue;
     auto& br = resp.brokers.emplace_back();

@@ -3,6 +3,7 @@
 // (type 4, name = node id) with the broker's keys, read-only.
 #include "handlers.h"
 #include "samsa/cluster/image.h"
+#include "samsa/server/topic_config.h"
 
 namespace samsa::server {
 namespace {
@@ -26,7 +27,7 @@ boost::asio::awaitable<void> handle_describe_configs(request_context& ctx) {
   protocol::DescribeConfigsRequest req;
   if (!ctx.decode(req)) co_return;
   const int16_t v = ctx.version();
-  broker& b = ctx.b;
+  services& b = ctx.s;
   protocol::DescribeConfigsResponse resp;
   for (const auto& res : req.resources) {
     auto& r = resp.results.emplace_back();
@@ -38,13 +39,14 @@ boost::asio::awaitable<void> handle_describe_configs(request_context& ctx) {
         r.error_message = "topic '" + res.resource_name + "' does not exist";
         continue;
       }
-      const auto& overrides = b.topic_configs(res.resource_name);
+      const auto* set = b.image().configs(cluster::resource_type::topic, res.resource_name);
+      const cluster::config_map overrides = set ? *set : cluster::config_map{};
       for (const auto& key : topic_config_keys()) {
         if (!wanted(res.configuration_keys, key.name)) continue;
         auto& c = r.configs.emplace_back();
         c.name = std::string(key.name);
         auto it = overrides.find(c.name);
-        const std::string broker_value = topic_config_default(b.config(), key.name);
+        const std::string broker_value = topic_config_default(b.config, key.name);
         c.value = it != overrides.end() ? it->second : broker_value;
         c.is_default = it == overrides.end();
         c.config_source = it != overrides.end() ? source_dynamic_topic : source_default;
@@ -54,16 +56,16 @@ boost::asio::awaitable<void> handle_describe_configs(request_context& ctx) {
         }
       }
     } else if (res.resource_type == resource_broker) {
-      if (res.resource_name != std::to_string(b.config().node_id) && !res.resource_name.empty()) {
+      if (res.resource_name != std::to_string(b.config.node_id) && !res.resource_name.empty()) {
         r.error_code = kafka_error::invalid_request;
-        r.error_message = "this broker is node " + std::to_string(b.config().node_id);
+        r.error_message = "this broker is node " + std::to_string(b.config.node_id);
         continue;
       }
-      for (const auto& [name, value] : b.config().settings) {
+      for (const auto& [name, value] : b.config.settings) {
         if (!wanted(res.configuration_keys, name)) continue;
         auto& c = r.configs.emplace_back();
         c.name = name;
-        const bool set = b.config().explicitly_set.count(name) > 0;
+        const bool set = b.config.explicitly_set.count(name) > 0;
         c.value = value;
         c.read_only = true;
         c.is_default = !set;

@@ -12,7 +12,7 @@ boost::asio::awaitable<void> handle_describe_groups(request_context& ctx) {
   constexpr int32_t kGroupOperations = (1 << 3) | (1 << 6) | (1 << 8);  // READ, DELETE, DESCRIBE (AclOperation)
   protocol::DescribeGroupsResponse resp;
   for (const auto& id : req.groups) {
-    auto d = ctx.b.groups().describe(id);
+    auto d = ctx.s.groups.describe(id);
     auto& g = resp.groups.emplace_back();
     g.error_code = d.error;
     g.group_id = id;

@@ -10,23 +10,23 @@ namespace samsa::server {
 boost::asio::awaitable<void> handle_describe_log_dirs(request_context& ctx) {
   protocol::DescribeLogDirsRequest req;
   if (!ctx.decode(req)) co_return;
-  broker& b = ctx.b;
+  services& b = ctx.s;
   protocol::DescribeLogDirsResponse resp;
   // Group the wanted partitions by the directory that holds them.
-  std::map<std::string, std::map<std::string, std::vector<std::shared_ptr<partition>>>> by_dir;
-  for (const auto& d : b.config().log_dirs) by_dir[std::filesystem::absolute(d).lexically_normal().string()];
-  auto add = [&](const std::shared_ptr<partition>& p) {
-    const auto dir = std::filesystem::absolute(p->log->dir().parent_path()).lexically_normal().string();
-    by_dir[dir][p->topic].push_back(p);
+  std::map<std::string, std::map<std::string, std::vector<std::shared_ptr<replica::partition>>>> by_dir;
+  for (const auto& d : b.config.log_dirs) by_dir[std::filesystem::absolute(d).lexically_normal().string()];
+  auto add = [&](const std::shared_ptr<replica::partition>& p) {
+    const auto dir = std::filesystem::absolute(p->log().dir().parent_path()).lexically_normal().string();
+    by_dir[dir][p->topic()].push_back(p);
   };
   if (!req.topics) {
-    for (const auto& [name, t] : b.topics())
-      for (const auto& p : t.partitions)
+    for (const auto& [name, parts] : b.partitions.all())
+      for (const auto& p : parts)
         if (p) add(p);
   } else {
     for (const auto& rt : *req.topics)
       for (int32_t idx : rt.partitions)
-        if (auto p = b.find_partition(rt.topic, idx)) add(p);
+        if (auto p = b.partitions.get(rt.topic, idx)) add(p);
   }
   for (const auto& [dir, topics] : by_dir) {
     auto& r = resp.results.emplace_back();
@@ -42,8 +42,8 @@ boost::asio::awaitable<void> handle_describe_log_dirs(request_context& ctx) {
       rt.name = name;
       for (const auto& p : parts) {
         auto& rp = rt.partitions.emplace_back();
-        rp.partition_index = p->index;
-        rp.partition_size = static_cast<int64_t>(p->log->size_bytes());
+        rp.partition_index = p->index();
+        rp.partition_size = static_cast<int64_t>(p->log().size_bytes());
         rp.offset_lag = 0;
       }
     }

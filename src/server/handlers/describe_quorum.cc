@@ -13,7 +13,7 @@ namespace samsa::server {
 boost::asio::awaitable<void> handle_describe_quorum(request_context& ctx) {
   protocol::DescribeQuorumRequest req;
   if (!ctx.decode(req)) co_return;
-  const raft::core& core = ctx.b.controller().raft();
+  const raft::core& core = ctx.s.controller.raft();
   if (core.role() != raft::role_kind::leader && co_await forwarded_to_controller(ctx)) co_return;
   protocol::DescribeQuorumResponse resp;
   for (const auto& t : req.topics) {
@@ -28,7 +28,7 @@ boost::asio::awaitable<void> handle_describe_quorum(request_context& ctx) {
       }
       if (core.role() != raft::role_kind::leader) {
         rp.error_code = kafka_error::not_leader_or_follower;
-        rp.leader_id = ctx.b.controller().leader_id();
+        rp.leader_id = ctx.s.controller.leader_id();
         rp.leader_epoch = static_cast<int32_t>(core.term());
         continue;
       }

@@ -46,7 +46,7 @@ boost::asio::awaitable<void> handle_elect_leaders(request_context& ctx) {
       [&partitions, type](cluster::controller& c, const cluster::metadata_image& img) {
         return c.elect_leaders(img, type, partitions);
       };
-  auto r = co_await ctx.b.controller().execute(std::move(r_cmd));
+  auto r = co_await ctx.s.controller.execute(std::move(r_cmd));
   // Results grouped by topic, in the order topics first appear (request order, or the controller's).
   std::map<std::string, size_t> topic_index;
   auto add = [&](const std::string& topic, int32_t p, const cluster::api_error& e) {

@@ -5,12 +5,14 @@
 // Without transactions, last_stable_offset = high watermark and aborted_transactions is empty.
 //
 // Consumers read below the high watermark; a follower (replica_id >= 0) reads up to the log end, and its fetch
-// offset tells the leader how far its log reaches (broker::on_follower_fetch: ISR, high watermark).
+// offset tells the leader how far its log reaches (replica::partition::on_follower_fetch: ISR, high watermark).
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "../steady_clock.h"
+#include "samsa/base/steady_clock.h"
+#include "samsa/replica/delayed.h"
+#include "samsa/replica/isr_sender.h"
 #include "handlers.h"
 #include "samsa/storage/errc.h"
 
@@ -22,9 +24,16 @@ struct partition_read {
   size_t bytes = 0;
 };
 
-// Fills resp (records as holes) and the slices that go in those holes, in encoding order.
-size_t gather(broker& b, const protocol::FetchRequest& req, int16_t version, protocol::FetchResponse& resp,
-              std::vector<partition_read>& reads, bool first_pass) {
+void set_no_data(protocol::FetchResponse::FetchableTopicResponse::PartitionData& rp, int16_t error) {
+  rp.error_code = error;
+  rp.high_watermark = rp.last_stable_offset = rp.log_start_offset = -1;
+  rp.records = protocol::records_view{};
+}
+
+// Fills resp (records as holes) and the slices that go in those holes, in encoding order. On the first pass a
+// follower's fetch offsets are recorded (ISR, high watermark) and the partitions to wait on are collected.
+size_t gather(services& s, const protocol::FetchRequest& req, int16_t version, protocol::FetchResponse& resp,
+              std::vector<partition_read>& reads, std::vector<const replica::partition*>* watch) {
   const bool from_follower = req.replica_id >= 0;
   resp = {};
   reads.clear();
@@ -36,53 +45,40 @@ size_t gather(broker& b, const protocol::FetchRequest& req, int16_t version, pro
     for (const auto& p : t.partitions) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition_index = p.partition;
-      int16_t part_error = kafka_error::none;
-      auto part = b.leader_partition(t.topic, p.partition, part_error);
+      auto [part, part_error] = s.partitions.leader(t.topic, p.partition);
       if (!part) {
-        rp.error_code = part_error;
-        rp.high_watermark = rp.last_stable_offset = rp.log_start_offset = -1;
-        rp.records = protocol::records_view{};
+        set_no_data(rp, part_error);
         continue;
       }
-      if (int16_t e = check_leader_epoch(*part, p.current_leader_epoch)) {
-        rp.error_code = e;
-        rp.high_watermark = rp.last_stable_offset = rp.log_start_offset = -1;
-        rp.records = protocol::records_view{};
+      if (int16_t e = part->check_leader_epoch(p.current_leader_epoch)) {
+        set_no_data(rp, e);
         continue;
       }
-      const int64_t offset = p.fetch_offset;
-      const int64_t leo = part->log->log_end_offset();
-      if (from_follower && first_pass && offset >= 0 && offset <= leo) b.on_follower_fetch(part, req.replica_id, offset);
-      const int64_t hwm = part->high_watermark;
-      const int64_t upper = from_follower ? leo : hwm;
-      rp.high_watermark = hwm;
-      rp.last_stable_offset = hwm;
-      rp.log_start_offset = part->log->log_start_offset();
-      if (req.isolation_level == 1) rp.aborted_transactions.emplace();
-      // Between the high watermark and the log end a consumer simply gets nothing yet (Kafka does the same).
-      if (offset < rp.log_start_offset || offset > leo) {
-        rp.error_code = kafka_error::offset_out_of_range;
-        rp.records = protocol::records_view{};
-        continue;
+      if (watch != nullptr) {
+        watch->push_back(part.get());
+        if (from_follower) {
+          if (part->on_follower_fetch(req.replica_id, p.fetch_offset, steady_ms())) s.partitions.notify(*part);
+          s.isr.check(part);  // the ISR change this progress may call for is the ISR sender's to send
+        }
       }
       size_t limit = p.partition_max_bytes > 0 ? static_cast<size_t>(p.partition_max_bytes) : 0;
       if (version >= 3 && total > 0) limit = std::min(limit, response_max > total ? response_max - total : 0);
       // leader.replication.throttled.rate: an out-of-sync follower of a throttled replica waits while it is spent.
-      const bool throttled = from_follower && b.throttled(*part, req.replica_id, true);
-      if (throttled && b.leader_quota().exceeded(steady_ms())) limit = 0;
+      const bool throttled = from_follower && s.partitions.throttled(*part, req.replica_id, true);
+      if (throttled && s.partitions.leader_quota().exceeded(steady_ms())) limit = 0;
+      auto r = part->read(p.fetch_offset, limit, from_follower);
+      rp.error_code = r.error;
+      rp.high_watermark = r.high_watermark;
+      rp.last_stable_offset = r.high_watermark;
+      rp.log_start_offset = r.log_start_offset;
+      if (req.isolation_level == 1) rp.aborted_transactions.emplace();
       partition_read pr;
-      if (offset < upper && limit > 0) {
-        auto r = part->log->read(offset, limit, upper);
-        if (!r) {
-          rp.error_code = r.error() == storage::errc::out_of_range ? kafka_error::offset_out_of_range
-                                                                   : kafka_error::kafka_storage_error;
-        } else if (total == 0 || r->total_bytes <= limit) {
-          // Only the response's first batch may exceed the limits.
-          pr.slices = std::move(r->slices);
-          pr.bytes = r->total_bytes;
-        }
+      // Only the response's first batch may exceed the limits.
+      if (r.records.total_bytes > 0 && (total == 0 || r.records.total_bytes <= limit)) {
+        pr.slices = std::move(r.records.slices);
+        pr.bytes = r.records.total_bytes;
       }
-      if (throttled && pr.bytes > 0) b.leader_quota().record(static_cast<int64_t>(pr.bytes), steady_ms());
+      if (throttled && pr.bytes > 0) s.partitions.leader_quota().record(static_cast<int64_t>(pr.bytes), steady_ms());
       total += pr.bytes;
       rp.records = protocol::records_view{nullptr, pr.bytes};
       if (pr.bytes > 0) reads.push_back(std::move(pr));
@@ -99,19 +95,17 @@ boost::asio::awaitable<void> handle_fetch(request_context& ctx) {
   const int16_t v = ctx.version();
   protocol::FetchResponse resp;
   std::vector<partition_read> reads;
+  std::vector<const replica::partition*> watched;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
-  size_t total = gather(ctx.b, req, v, resp, reads, true);
-  boost::asio::steady_timer timer(ctx.b.executor());
+  size_t total = gather(ctx.s, req, v, resp, reads, &watched);
   while (total < static_cast<size_t>(std::max(1, req.min_bytes)) && std::chrono::steady_clock::now() < deadline) {
     bool any_error = false;
     for (const auto& t : resp.responses)
       for (const auto& p : t.partitions) any_error |= p.error_code != 0;
     if (any_error) break;
-    timer.expires_at(deadline);
-    ctx.b.park_fetch(&timer);
-    co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-    ctx.b.unpark_fetch(&timer);
-    total = gather(ctx.b, req, v, resp, reads, false);
+    // Woken by a change to one of these partitions only (purgatory.h).
+    co_await replica::wait_for_change(ctx.s.partitions.waiters(), watched, deadline);
+    total = gather(ctx.s, req, v, resp, reads, nullptr);
   }
 
   // Encode with holes, then splice the file slices in.
@@ -127,7 +121,7 @@ boost::asio::awaitable<void> handle_fetch(request_context& ctx) {
   size_t from = 0;
   for (size_t i = 0; i < holes.size(); ++i) {
     ctx.out->parts.emplace_back(std::vector<uint8_t>(buf.begin() + from, buf.begin() + holes[i]));
-    for (auto& s : reads[i].slices) ctx.out->parts.emplace_back(std::move(s));
+    for (auto& sl : reads[i].slices) ctx.out->parts.emplace_back(std::move(sl));
     from = holes[i];
   }
   if (from == 0) {

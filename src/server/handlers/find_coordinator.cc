@@ -14,13 +14,13 @@ namespace samsa::server {
 boost::asio::awaitable<void> handle_find_coordinator(request_context& ctx) {
   protocol::FindCoordinatorRequest req;
   if (!ctx.decode(req)) co_return;
-  broker& b = ctx.b;
+  services& b = ctx.s;
   protocol::FindCoordinatorResponse resp;
   resp.node_id = -1;
   resp.host = "";
   resp.port = -1;
   if (req.key_type == 0) {
-    co_await b.ensure_offsets_topic();  // the first lookup creates __consumer_offsets (through the controller)
+    co_await b.admin.ensure_offsets_topic();  // the first lookup creates __consumer_offsets (through the controller)
     const cluster::metadata_image& img = b.image();
     const auto* t = img.topic(group::offsets_topic);
     const cluster::partition_state* ps = nullptr;

@@ -2,18 +2,16 @@
 // One handler per Kafka API, each in its own file; handler_table.cc lists them with their version ranges.
 #include <boost/asio/awaitable.hpp>
 
+#include "../admin_client.h"
+#include "../group_host.h"
+#include "../producer_ids.h"
 #include "../request_context.h"
 #include "samsa/protocol/messages/all.h"
+#include "samsa/replica/partition_manager.h"
 #include "samsa/server/kafka_error.h"
 
 namespace samsa::server {
 
-// A client's current_leader_epoch against the partition's (KIP-320): FENCED_LEADER_EPOCH when the client's is
-// older, UNKNOWN_LEADER_EPOCH when newer (this broker has not seen it yet), none when equal or not sent (-1).
-inline int16_t check_leader_epoch(const partition& p, int32_t requested) noexcept {
-  if (requested < 0 || requested == p.leader_epoch) return kafka_error::none;
-  return requested < p.leader_epoch ? kafka_error::fenced_leader_epoch : kafka_error::unknown_leader_epoch;
-}
 
 boost::asio::awaitable<void> handle_api_versions(request_context& ctx);
 boost::asio::awaitable<void> handle_metadata(request_context& ctx);

@@ -8,7 +8,7 @@ boost::asio::awaitable<void> handle_heartbeat(request_context& ctx) {
   protocol::HeartbeatRequest req;
   if (!ctx.decode(req)) co_return;
   protocol::HeartbeatResponse resp;
-  resp.error_code = ctx.b.groups().heartbeat(req.group_id, req.member_id,
+  resp.error_code = ctx.s.groups.heartbeat(req.group_id, req.member_id,
                                              ctx.version() >= 3 ? req.group_instance_id : std::nullopt,
                                              req.generation_id);
   ctx.respond(resp);

@@ -34,7 +34,7 @@ boost::asio::awaitable<void> handle_incremental_alter_configs(request_context& c
     cluster::command<std::vector<cluster::resource_result>> r_cmd = [&reqs, validate_only](cluster::controller& c, const cluster::metadata_image& img) {
           return c.incremental_alter_configs(img, reqs, validate_only);
         };
-    auto r = co_await ctx.b.controller().execute(std::move(r_cmd));
+    auto r = co_await ctx.s.controller.execute(std::move(r_cmd));
     for (size_t i = 0; i < topic_index.size(); ++i) {
       auto& out = resp.responses[topic_index[i]];
       const cluster::api_error e = (r.error != cluster::command_error::none || i >= r.response.size())

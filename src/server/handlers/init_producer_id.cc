@@ -15,7 +15,7 @@ boost::asio::awaitable<void> handle_init_producer_id(request_context& ctx) {
     resp.producer_id = req.producer_id;
     resp.producer_epoch = static_cast<int16_t>(req.producer_epoch + 1);
   } else {
-    resp.producer_id = co_await ctx.b.allocate_producer_id();
+    resp.producer_id = co_await ctx.s.producer_ids.next();
     resp.producer_epoch = 0;
     // No block from the controller (no quorum): retriable, the client asks again.
     if (resp.producer_id < 0) resp.error_code = kafka_error::coordinator_not_available;

@@ -30,10 +30,10 @@ boost::asio::awaitable<void> handle_join_group(request_context& ctx) {
   jr.protocol_type = req.protocol_type;
   for (auto& p : req.protocols) jr.protocols.push_back({p.name, std::move(p.metadata)});
   jr.require_known_member_id = v >= 4;
-  auto& co = ctx.b.groups();
+  auto& co = ctx.s.groups;
   const std::string group_id = req.group_id;
   group::join_result r = co_await group::await_callback<group::join_result>(
-      ctx.b.executor(), [&](std::function<void(group::join_result)> cb) { co.join(group_id, std::move(jr), cb); });
+      ctx.s.executor, [&](std::function<void(group::join_result)> cb) { co.join(group_id, std::move(jr), cb); });
 
   protocol::JoinGroupResponse resp;
   resp.error_code = r.error;

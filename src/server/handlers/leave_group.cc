@@ -15,7 +15,7 @@ boost::asio::awaitable<void> handle_leave_group(request_context& ctx) {
   } else {
     members.push_back({req.member_id, std::nullopt});
   }
-  auto [top, errors] = ctx.b.groups().leave(req.group_id, members);
+  auto [top, errors] = ctx.s.groups.leave(req.group_id, members);
   protocol::LeaveGroupResponse resp;
   resp.error_code = top;
   if (batched) {

@@ -11,7 +11,7 @@ boost::asio::awaitable<void> handle_list_groups(request_context& ctx) {
   if (!ctx.decode(req)) co_return;
   std::vector<group::listed_group> groups;
   protocol::ListGroupsResponse resp;
-  resp.error_code = ctx.b.groups().list(groups);
+  resp.error_code = ctx.s.groups.list(groups);
   for (auto& g : groups) {
     auto& rg = resp.groups.emplace_back();
     rg.group_id = std::move(g.group_id);

@@ -38,20 +38,19 @@ boost::asio::awaitable<void> handle_list_offsets(request_context& ctx) {
     for (const auto& p : t.partitions) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition_index = p.partition_index;
-      int16_t part_error = kafka_error::none;
-      auto part = ctx.b.leader_partition(t.name, p.partition_index, part_error);
+      auto [part, part_error] = ctx.s.partitions.leader(t.name, p.partition_index);
       if (!part) {
         rp.error_code = part_error;
         continue;
       }
-      if (int16_t e = check_leader_epoch(*part, p.current_leader_epoch)) {
+      if (int16_t e = part->check_leader_epoch(p.current_leader_epoch)) {
         rp.error_code = e;
         continue;
       }
-      const auto& log = *part->log;
+      const auto& log = part->log();
       // Consumers see offsets below the high watermark only: "latest" is the high watermark.
-      const int64_t hwm = part->high_watermark;
-      rp.leader_epoch = part->leader_epoch;
+      const int64_t hwm = part->high_watermark();
+      rp.leader_epoch = part->leader_epoch();
       if (p.timestamp == -2) {
         rp.offset = log.log_start_offset();
         rp.timestamp = -1;

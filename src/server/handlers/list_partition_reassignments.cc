@@ -15,7 +15,7 @@ boost::asio::awaitable<void> handle_list_partition_reassignments(request_context
       for (int32_t p : t.partition_indexes) filter->push_back({t.name, p});
   }
   protocol::ListPartitionReassignmentsResponse resp;
-  for (const auto& o : cluster::list_reassignments(ctx.b.image(), filter)) {
+  for (const auto& o : cluster::list_reassignments(ctx.s.image(), filter)) {
     if (resp.topics.empty() || resp.topics.back().name != o.tp.topic) resp.topics.emplace_back().name = o.tp.topic;
     auto& rp = resp.topics.back().partitions.emplace_back();
     rp.partition_index = o.tp.partition;

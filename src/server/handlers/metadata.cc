@@ -28,7 +28,7 @@ void describe_topic(const cluster::topic_image& t, protocol::MetadataResponse::M
 boost::asio::awaitable<void> handle_metadata(request_context& ctx) {
   protocol::MetadataRequest req;
   if (!ctx.decode(req)) co_return;
-  broker& b = ctx.b;
+  services& b = ctx.s;
   const cluster::metadata_image& img = b.image();
   protocol::MetadataResponse resp;
   // Live (unfenced) brokers, at the client listener of the same name as the one this request came in on (the
@@ -44,7 +44,7 @@ boost::asio::awaitable<void> handle_metadata(request_context& ctx) {
   resp.cluster_id = img.cluster_id();
   // Clients send CreateTopics & co to the controller id: the active controller's node (a broker too, in
   // combined mode); any node would do, since they forward.
-  resp.controller_id = b.controller().leader_id();
+  resp.controller_id = b.controller.leader_id();
 
   const bool all = !req.topics.has_value() || (ctx.version() == 0 && req.topics->empty());
   if (all) {
@@ -55,12 +55,12 @@ boost::asio::awaitable<void> handle_metadata(request_context& ctx) {
     std::vector<cluster::create_topic_request> to_create;
     for (const auto& rt : *req.topics) {
       const std::string name = rt.name.value_or("");
-      if (img.topic(name) == nullptr && may_create && b.config().auto_create_topics_enable &&
+      if (img.topic(name) == nullptr && may_create && b.config.auto_create_topics_enable &&
           valid_topic_name(name)) {
         to_create.push_back({name, -1, -1, {}, {}});
       }
     }
-    if (!to_create.empty()) (void)co_await b.create_topics(std::move(to_create));
+    if (!to_create.empty()) (void)co_await b.admin.create_topics(std::move(to_create));
     const cluster::metadata_image& now = b.image();  // creation may have moved it on
     for (const auto& rt : *req.topics) {
       const std::string name = rt.name.value_or("");
@@ -71,7 +71,7 @@ boost::asio::awaitable<void> handle_metadata(request_context& ctx) {
       } else if (!valid_topic_name(name)) {
         out.error_code = kafka_error::invalid_topic_exception;
       } else {
-        out.error_code = may_create && b.config().auto_create_topics_enable ? kafka_error::leader_not_available
+        out.error_code = may_create && b.config.auto_create_topics_enable ? kafka_error::leader_not_available
                                                                             : kafka_error::unknown_topic_or_partition;
       }
     }

@@ -13,8 +13,8 @@ boost::asio::awaitable<void> handle_offset_commit(request_context& ctx) {
   protocol::OffsetCommitRequest req;
   if (!ctx.decode(req)) co_return;
   const int16_t v = ctx.version();
-  broker& b = ctx.b;
-  auto& co = b.groups();
+  services& b = ctx.s;
+  auto& co = b.groups;
   const int64_t now = co.now();
   const int32_t generation = v >= 1 ? req.generation_id_or_member_epoch : -1;
   const std::string member_id = v >= 1 ? req.member_id : std::string();
@@ -33,7 +33,7 @@ boost::asio::awaitable<void> handle_offset_commit(request_context& ctx) {
     }
   const std::string group_id = req.group_id;
   std::vector<int16_t> errors = co_await group::await_callback<std::vector<int16_t>>(
-      b.executor(), [&](std::function<void(std::vector<int16_t>)> cb) {
+      b.executor, [&](std::function<void(std::vector<int16_t>)> cb) {
         co.commit(group_id, member_id, instance_id, generation, std::move(entries), cb);
       });
   protocol::OffsetCommitResponse resp;

@@ -11,13 +11,13 @@ namespace samsa::server {
 boost::asio::awaitable<void> handle_offset_delete(request_context& ctx) {
   protocol::OffsetDeleteRequest req;
   if (!ctx.decode(req)) co_return;
-  auto& co = ctx.b.groups();
+  auto& co = ctx.s.groups;
   std::vector<group::topic_partition> tps;
   std::vector<int16_t> preset;
   std::vector<size_t> index;  // position in tps, or SIZE_MAX for a preset error
   for (const auto& t : req.topics)
     for (const auto& p : t.partitions) {
-      if (!ctx.b.partition_exists(t.name, p.partition_index)) {
+      if (!ctx.s.partition_exists(t.name, p.partition_index)) {
         index.push_back(SIZE_MAX);
         preset.push_back(group::err::unknown_topic_or_partition);
       } else {
@@ -28,7 +28,7 @@ boost::asio::awaitable<void> handle_offset_delete(request_context& ctx) {
     }
   const std::string group_id = req.group_id;
   using result_t = std::pair<int16_t, std::vector<int16_t>>;
-  result_t r = co_await group::await_callback<result_t>(ctx.b.executor(), [&](std::function<void(result_t)> cb) {
+  result_t r = co_await group::await_callback<result_t>(ctx.s.executor, [&](std::function<void(result_t)> cb) {
     co.delete_offsets(group_id, tps, [cb](int16_t top, std::vector<int16_t> e) { cb({top, std::move(e)}); });
   });
   protocol::OffsetDeleteResponse resp;

@@ -16,25 +16,18 @@ boost::asio::awaitable<void> handle_offset_for_leader_epoch(request_context& ctx
     for (const auto& p : t.partitions) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition = p.partition;
-      int16_t part_error = kafka_error::none;
-      auto part = ctx.b.leader_partition(t.topic, p.partition, part_error);
+      auto [part, part_error] = ctx.s.partitions.leader(t.topic, p.partition);
       if (!part) {
         rp.error_code = part_error;
         continue;
       }
-      if (int16_t e = check_leader_epoch(*part, p.current_leader_epoch)) {
+      if (int16_t e = part->check_leader_epoch(p.current_leader_epoch)) {
         rp.error_code = e;
         continue;
       }
-      auto [epoch, end] = part->log->end_offset_for_epoch(p.leader_epoch);
-      // The leader's current epoch has no batch yet when nothing was produced since it was elected: it ends at the
-      // log end like the latest epoch does.
-      if (p.leader_epoch >= part->leader_epoch && epoch < part->leader_epoch) {
-        epoch = part->leader_epoch;
-        end = part->log->log_end_offset();
-      }
-      rp.leader_epoch = epoch;
-      rp.end_offset = end;
+      const auto end = part->end_offset_for_epoch(p.leader_epoch);
+      rp.leader_epoch = end.epoch;
+      rp.end_offset = end.end_offset;
     }
   }
   ctx.respond(resp);

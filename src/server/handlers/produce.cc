@@ -11,6 +11,7 @@
 
 #include "handlers.h"
 #include "samsa/records/record_batch.h"
+#include "samsa/replica/delayed.h"
 #include "samsa/storage/errc.h"
 #include "samsa/storage/partition_log.h"
 
@@ -19,13 +20,13 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Waits (without blocking the thread) until everything appended to `log` so far is durable.
-asio::awaitable<std::error_code> flushed(storage::partition_log& log, asio::any_io_executor ex) {
+// Waits (without blocking the thread) until everything appended to `p` so far is durable.
+asio::awaitable<std::error_code> flushed(replica::partition& p, asio::any_io_executor ex) {
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::error_code)>(
-      [&log, ex](auto handler) {
+      [&p, ex](auto handler) {
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
         auto work = std::make_shared<asio::executor_work_guard<asio::any_io_executor>>(ex);
-        log.flush([h, ex, work](std::error_code ec) {
+        p.flush([h, ex, work](std::error_code ec) {
           asio::post(ex, [h, ec, work]() mutable { (*h)(ec); });
         });
       },
@@ -59,22 +60,21 @@ int16_t validate_batch(const protocol::records_view& records, int16_t version, i
 asio::awaitable<void> handle_produce(request_context& ctx) {
   protocol::ProduceRequest req;
   if (!ctx.decode(req)) co_return;
-  broker& b = ctx.b;
+  services& s = ctx.s;
   const int16_t v = ctx.version();
   ctx.out->no_response = req.acks == 0;
   const bool valid_acks = req.acks == 0 || req.acks == 1 || req.acks == -1;
 
   protocol::ProduceResponse resp;
-  std::vector<std::pair<size_t, size_t>> flush_targets;  // (topic index, partition index) in resp
-  std::vector<std::shared_ptr<partition>> flush_parts;
   struct replication_wait {
+    size_t topic, partition;  // indexes in resp
+    std::shared_ptr<replica::partition> p;
     int32_t leader_epoch;
     int64_t end;  // the high watermark must reach this
-    int32_t min_isr;
   };
-  std::vector<replication_wait> waits;  // parallel to flush_parts
+  std::vector<replication_wait> waits;
+  std::vector<const replica::partition*> appended;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, req.timeout_ms));
-  bool appended = false;
   resp.responses.reserve(req.topic_data.size());
   for (const auto& t : req.topic_data) {
     auto& rt = resp.responses.emplace_back();
@@ -88,76 +88,44 @@ asio::awaitable<void> handle_produce(request_context& ctx) {
         rp.error_code = kafka_error::invalid_required_acks;
         continue;
       }
-      int16_t part_error = kafka_error::none;
-      auto part = b.leader_partition(t.name, pd.index, part_error);
+      auto [part, part_error] = s.partitions.leader(t.name, pd.index);
       if (!part) {
         rp.error_code = part_error;
         continue;
       }
       records::batch_view bv;
-      const topic* tp = b.find_topic(t.name);
-      rp.error_code = validate_batch(pd.records.value_or(protocol::records_view{}), v, tp->max_message_bytes, bv);
+      rp.error_code =
+          validate_batch(pd.records.value_or(protocol::records_view{}), v, part->limits().max_message_bytes, bv);
       if (rp.error_code != kafka_error::none) continue;
-      const int64_t last_seq = static_cast<int64_t>(bv.base_sequence()) + bv.last_offset_delta();
-      const batch_identity id{bv.producer_id(), bv.producer_epoch(), bv.base_sequence(),
-                              static_cast<int32_t>(last_seq > INT32_MAX ? last_seq - INT32_MAX - 1 : last_seq)};
-      const auto check = part->producers.check_append(id);
-      if (check.error != kafka_error::none) {
-        rp.error_code = check.error;
-        continue;
-      }
-      if (check.duplicate_of) {  // a retry of a batch already in the log: answer as the first time
-        rp.base_offset = *check.duplicate_of;
-        rp.log_start_offset = part->log->log_start_offset();
-        if (req.acks == -1) {  // the first attempt may still be waiting for its fsync and its replication
-          flush_targets.emplace_back(resp.responses.size() - 1, rt.partition_responses.size() - 1);
-          flush_parts.push_back(part);
-          waits.push_back({part->leader_epoch, *check.duplicate_of + 1, tp->min_insync_replicas});
-        }
-        continue;
-      }
-      if (req.acks == -1 && part->leader_state &&
-          static_cast<int32_t>(part->leader_state->isr().size()) < tp->min_insync_replicas) {
-        rp.error_code = kafka_error::not_enough_replicas;
-        continue;
-      }
       // The frame buffer belongs to this request: the log may rewrite the batch header in it.
       std::span<uint8_t> batch(const_cast<uint8_t*>(pd.records->data()), pd.records->size());
-      auto r = part->log->append(batch, part->leader_epoch);
-      if (!r) {
-        spdlog::error("[{}-{}] append failed: {}", t.name, pd.index, r.error().message());
-        rp.error_code = kafka_error::kafka_storage_error;
-        continue;
-      }
-      part->producers.on_append(id, r->base_offset, r->last_offset);
-      b.on_leader_append(*part);
-      appended = true;
-      rp.base_offset = r->base_offset;
-      rp.log_append_time_ms = r->log_append_time;
-      rp.log_start_offset = part->log->log_start_offset();
-      if (req.acks == -1) {
-        flush_targets.emplace_back(resp.responses.size() - 1, rt.partition_responses.size() - 1);
-        flush_parts.push_back(part);
-        waits.push_back({part->leader_epoch, r->last_offset + 1, tp->min_insync_replicas});
-      }
+      const auto out = part->append(batch, bv, req.acks == -1);
+      rp.error_code = out.error;
+      if (out.error != kafka_error::none) continue;
+      // A retry of a batch already in the log is answered as the first time (which may still be waiting).
+      if (!out.duplicate) appended.push_back(part.get());
+      rp.base_offset = out.base_offset;
+      rp.log_append_time_ms = out.log_append_time;
+      rp.log_start_offset = part->log_start_offset();
+      if (req.acks == -1)
+        waits.push_back({resp.responses.size() - 1, rt.partition_responses.size() - 1, part, part->leader_epoch(),
+                         out.last_offset + 1});
     }
   }
-  if (appended) b.notify_append();
-  for (size_t i = 0; i < flush_parts.size(); ++i) {
-    const std::error_code ec = co_await flushed(*flush_parts[i]->log, b.executor());
+  // Parked fetches (followers, consumers) and acks=all waiters of these partitions only.
+  for (const auto* p : appended) s.partitions.notify(*p);
+  for (auto& w : waits) {
+    auto& rp = resp.responses[w.topic].partition_responses[w.partition];
+    const std::error_code ec = co_await flushed(*w.p, s.executor);
     if (ec) {
-      auto& rp = resp.responses[flush_targets[i].first].partition_responses[flush_targets[i].second];
-      spdlog::error("[{}-{}] flush failed: {}", flush_parts[i]->topic, flush_parts[i]->index, ec.message());
+      spdlog::error("[{}-{}] flush failed: {}", w.p->topic(), w.p->index(), ec.message());
       rp.error_code = kafka_error::kafka_storage_error;
       rp.base_offset = -1;
       continue;
     }
-    int16_t rerr = co_await b.await_high_watermark(flush_parts[i], waits[i].leader_epoch, waits[i].end, deadline);
-    if (rerr == kafka_error::none && flush_parts[i]->leader_state &&
-        static_cast<int32_t>(flush_parts[i]->leader_state->isr().size()) < waits[i].min_isr)
-      rerr = kafka_error::not_enough_replicas_after_append;
+    const int16_t rerr = co_await replica::await_replication(s.partitions.waiters(), w.p, w.leader_epoch, w.end,
+                                                             deadline);
     if (rerr != kafka_error::none) {
-      auto& rp = resp.responses[flush_targets[i].first].partition_responses[flush_targets[i].second];
       rp.error_code = rerr;
       if (rerr != kafka_error::not_enough_replicas_after_append) rp.base_offset = -1;
     }

@@ -14,10 +14,10 @@ boost::asio::awaitable<void> handle_sync_group(request_context& ctx) {
   sr.generation = req.generation_id;
   if (ctx.version() >= 3) sr.group_instance_id = req.group_instance_id;
   for (auto& a : req.assignments) sr.assignments.emplace_back(a.member_id, std::move(a.assignment));
-  auto& co = ctx.b.groups();
+  auto& co = ctx.s.groups;
   const std::string group_id = req.group_id;
   group::sync_result r = co_await group::await_callback<group::sync_result>(
-      ctx.b.executor(), [&](std::function<void(group::sync_result)> cb) { co.sync(group_id, std::move(sr), cb); });
+      ctx.s.executor, [&](std::function<void(group::sync_result)> cb) { co.sync(group_id, std::move(sr), cb); });
   protocol::SyncGroupResponse resp;
   resp.error_code = r.error;
   if (!r.error) resp.assignment = std::move(r.assignment);

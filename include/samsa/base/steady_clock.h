@@ -4,11 +4,11 @@
 #include <chrono>
 #include <cstdint>
 
-namespace samsa::server {
+namespace samsa {
 
 inline int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
-}  // namespace samsa::server
+}  // namespace samsa

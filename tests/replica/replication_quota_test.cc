@@ -1,9 +1,9 @@
 // Replication throttling: the byte-rate bucket and which replicas the topic configs name.
-#include "samsa/server/replication_quota.h"
+#include "samsa/replica/replication_quota.h"
 
 #include <gtest/gtest.h>
 
-namespace samsa::server {
+namespace samsa::replica {
 namespace {
 
 TEST(ReplicationQuota, UnlimitedByDefault) {
@@ -42,4 +42,4 @@ TEST(ReplicaThrottled, WildcardAndPairs) {
 }
 
 }  // namespace
-}  // namespace samsa::server
+}  // namespace samsa::replica

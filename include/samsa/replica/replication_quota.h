@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace samsa::server {
+namespace samsa::replica {
 
 // A token bucket holding at most one second of the rate: bytes may be spent while it is positive.
 class replication_quota {
@@ -58,4 +58,4 @@ inline bool replica_throttled(std::string_view replicas, int32_t partition, int3
   return false;
 }
 
-}  // namespace samsa::server
+}  // namespace samsa::replica

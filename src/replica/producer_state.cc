@@ -1,8 +1,9 @@
-#include "samsa/server/producer_state.h"
+#include "samsa/replica/producer_state.h"
 
-#include "samsa/server/kafka_error.h"
+#include "samsa/protocol/kafka_error.h"
 
-namespace samsa::server {
+namespace samsa::replica {
+namespace kafka_error = protocol::kafka_error;
 
 producer_state::check producer_state::check_append(const batch_identity& b) const {
   if (b.producer_id < 0) return {};
@@ -38,4 +39,4 @@ void producer_state::on_append(const batch_identity& b, int64_t base_offset, int
   if (p.count < batches_kept) ++p.count;
 }
 
-}  // namespace samsa::server
+}  // namespace samsa::replica

@@ -1,9 +1,10 @@
 #include <gtest/gtest.h>
 
-#include "samsa/server/kafka_error.h"
-#include "samsa/server/producer_state.h"
+#include "samsa/protocol/kafka_error.h"
+#include "samsa/replica/producer_state.h"
 
-namespace samsa::server {
+namespace samsa::replica {
+namespace kafka_error = protocol::kafka_error;
 namespace {
 
 batch_identity batch(int64_t pid, int16_t epoch, int32_t first, int32_t count) {
@@ -69,4 +70,4 @@ TEST(ProducerState, ProducersAreIndependent) {
 }
 
 }  // namespace
-}  // namespace samsa::server
+}  // namespace samsa::replica

@@ -16,7 +16,7 @@
 #include <optional>
 #include <unordered_map>
 
-namespace samsa::server {
+namespace samsa::replica {
 
 struct batch_identity {
   int64_t producer_id = -1;
@@ -60,4 +60,4 @@ class producer_state {
 // The sequence after `s` (sequences wrap from INT32_MAX to 0).
 inline int32_t next_sequence(int32_t s) { return s == INT32_MAX ? 0 : s + 1; }
 
-}  // namespace samsa::server
+}  // namespace samsa::replica

@@ -47,6 +47,9 @@ struct options {
   // (the leader fsyncs before answering acks=all). Off by default: like Kafka without KIP-966, the ISR then may
   // hold a member that silently lost acknowledged writes (ReplicationSimTest shows it).
   bool follower_power_loss = false;
+  // Probability that the controller's answer to an AlterPartition it committed is lost (the leader must treat the
+  // outcome as unknown); < 0: drawn per seed between 0 and 0.3.
+  double alter_answer_loss = -1;
   bool trace = false;       // record a human-readable event log (used to explain a failing seed)
 };
 

@@ -1,0 +1,123 @@
+#include "admin_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "samsa/cluster/controller_node.h"
+#include "samsa/group/offsets_format.h"
+#include "samsa/protocol/header.h"
+#include "samsa/protocol/messages/create_topics.h"
+#include "samsa/server/kafka_error.h"
+
+namespace samsa::server {
+
+namespace {
+
+// The CreateTopics request (v4, header v1) that carries the broker's own creations to a remote controller.
+std::vector<uint8_t> create_topics_frame(const std::vector<cluster::create_topic_request>& reqs, int32_t node_id) {
+  protocol::CreateTopicsRequest req;
+  req.timeout_ms = 30000;
+  for (const auto& q : reqs) {
+    auto& t = req.topics.emplace_back();
+    t.name = q.name;
+    t.num_partitions = q.num_partitions;
+    t.replication_factor = q.replication_factor;
+    for (const auto& [k, v] : q.configs) {
+      auto& c = t.configs.emplace_back();
+      c.name = k;
+      c.value = v;
+    }
+  }
+  protocol::request_header h;
+  h.api_key = protocol::CreateTopicsRequest::api_key;
+  h.api_version = 4;
+  const std::string client_id = "samsad-" + std::to_string(node_id);
+  h.client_id = client_id;
+  auto frame = protocol::encode_request_frame(h, req);
+  frame.erase(frame.begin(), frame.begin() + protocol::frame_size_prefix);
+  return frame;
+}
+
+boost::asio::awaitable<void> create_in_background(admin_client& a, cluster::create_topic_request req) {
+  std::vector<cluster::create_topic_request> reqs;
+  reqs.push_back(std::move(req));
+  auto r = co_await a.create_topics(std::move(reqs));
+  for (const auto& t : r) {
+    if (!t.error.ok() && t.error.code != kafka_error::topic_already_exists)
+      spdlog::warn("creating topic {} failed: {}", t.name, t.error.message);
+  }
+}
+
+}  // namespace
+
+// __consumer_offsets as Kafka creates it: compacted, offsets.topic.* partitions, replicas and segment size. The
+// replication factor is capped at the number of unfenced registered brokers (Kafka refuses to create the topic
+// until offsets.topic.replication.factor brokers are alive; Samsa creates it with fewer replicas, so the default
+// of 3 works on a single node).
+cluster::create_topic_request admin_client::offsets_topic_request() const {
+  const auto& img = controller_.image();
+  cluster::create_topic_request req;
+  req.name = group::offsets_topic;
+  req.num_partitions = config_.group.offsets_topic_num_partitions;
+  const auto live = std::count_if(img.brokers().begin(), img.brokers().end(),
+                                  [](const auto& b) { return !b.second.fenced; });
+  req.replication_factor = static_cast<int16_t>(
+      std::max<int64_t>(1, std::min<int64_t>(config_.group.offsets_topic_replication_factor, live)));
+  req.configs = {{"cleanup.policy", std::optional<std::string>("compact")},
+                 {"segment.bytes", std::optional<std::string>(std::to_string(config_.group.offsets_topic_segment_bytes))}};
+  return req;
+}
+
+boost::asio::awaitable<std::vector<cluster::create_topic_result>> admin_client::create_topics(
+    std::vector<cluster::create_topic_request> reqs) {
+  std::vector<cluster::create_topic_result> out;
+  if (controller_.is_active()) {
+    cluster::command<std::vector<cluster::create_topic_result>> cmd =
+        [reqs](cluster::controller& c, const cluster::metadata_image& img) { return c.create_topics(img, reqs); };
+    auto r = co_await controller_.execute(std::move(cmd));
+    if (r.error == cluster::command_error::none) co_return r.response;
+  } else {
+    auto resp_frame = co_await forward_to_controller(create_topics_frame(reqs, config_.node_id));
+    if (resp_frame && resp_frame->size() >= protocol::frame_size_prefix + 4) {
+      std::span<const uint8_t> body(resp_frame->data() + protocol::frame_size_prefix + 4,
+                                    resp_frame->size() - protocol::frame_size_prefix - 4);
+      if (auto resp = protocol::decode_message<protocol::CreateTopicsResponse>(body, 4)) {
+        for (const auto& t : resp->topics) {
+          auto& r = out.emplace_back();
+          r.name = t.name;
+          r.error = {t.error_code, t.error_message.value_or("")};
+        }
+        co_return out;
+      }
+    }
+  }
+  for (const auto& q : reqs) out.push_back({q.name, {kafka_error::not_controller, "no active controller"}});
+  co_return out;
+}
+
+boost::asio::awaitable<void> admin_client::ensure_offsets_topic() {
+  if (controller_.image().topic(group::offsets_topic) != nullptr) co_return;
+  std::vector<cluster::create_topic_request> reqs;
+  reqs.push_back(offsets_topic_request());
+  auto r = co_await create_topics(std::move(reqs));
+  for (const auto& t : r) {
+    if (!t.error.ok() && t.error.code != kafka_error::topic_already_exists)
+      spdlog::warn("creating {} failed: {}", t.name, t.error.message);
+  }
+}
+
+void admin_client::request_topic_creation(cluster::create_topic_request req) {
+  boost::asio::co_spawn(ex_, create_in_background(*this, std::move(req)), boost::asio::detached);
+}
+
+boost::asio::awaitable<std::optional<std::vector<uint8_t>>> admin_client::forward_to_controller(
+    const std::vector<uint8_t>& frame) {
+  auto r = co_await controller_.forward(std::string(frame.begin(), frame.end()));
+  if (!r) co_return std::nullopt;
+  co_return std::vector<uint8_t>(r->begin(), r->end());
+}
+
+}  // namespace samsa::server
