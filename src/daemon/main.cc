@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "config_registry.h"
+#include "samsa/cluster/broker_lifecycle.h"
 #include "samsa/cluster/controller_node.h"
 #include "samsa/server/broker.h"
 #include "samsa/server/server.h"
@@ -227,7 +228,7 @@ int main(int argc, char** argv) {
     for (const auto& l : config->advertised_listeners.empty() ? config->listeners : config->advertised_listeners)
       reg.endpoints.push_back({l.listener_name, l.host, l.port, 0});
     if (!config->rack.empty()) reg.rack = config->rack;
-    ctl.run_broker_session(std::move(reg));
+    ctl.broker().run(std::move(reg));
   }
 
   // Serve clients once the quorum has a cluster id and this broker is registered and unfenced (it has caught up
@@ -240,8 +241,8 @@ int main(int argc, char** argv) {
     const auto* self = img.broker(config->node_id);
     // Our own registration (this incarnation's epoch), not one left over from before a restart.
     const bool ready = !img.cluster_id().empty() &&
-                       (!broker_role || (self != nullptr && ctl.broker_epoch() >= 0 &&
-                                         self->broker_epoch == ctl.broker_epoch() && !self->fenced));
+                       (!broker_role || (self != nullptr && ctl.broker().broker_epoch() >= 0 &&
+                                         self->broker_epoch == ctl.broker().broker_epoch() && !self->fenced));
     if (!ready) {
       startup.expires_after(std::chrono::milliseconds(50));
       startup.async_wait(check_ready);
@@ -285,7 +286,7 @@ int main(int argc, char** argv) {
     }
     // Controlled shutdown: the controller fences this broker first (its partitions get new leaders now, and a
     // restart registers at once), then the node leaves the quorum.
-    asio::co_spawn(io, ctl.shutdown_broker(config->node_id), [&](std::exception_ptr) {
+    asio::co_spawn(io, ctl.broker().shutdown(config->node_id), [&](std::exception_ptr) {
       ctl.stop();
       io.stop();
     });

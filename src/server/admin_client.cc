@@ -6,6 +6,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "samsa/base/endian.h"
+#include "samsa/client/connection.h"
 #include "samsa/cluster/controller_node.h"
 #include "samsa/group/offsets_format.h"
 #include "samsa/protocol/header.h"
@@ -115,9 +117,41 @@ void admin_client::request_topic_creation(cluster::create_topic_request req) {
 
 boost::asio::awaitable<std::optional<std::vector<uint8_t>>> admin_client::forward_to_controller(
     const std::vector<uint8_t>& frame) {
-  auto r = co_await controller_.forward(std::string(frame.begin(), frame.end()));
-  if (!r) co_return std::nullopt;
-  co_return std::vector<uint8_t>(r->begin(), r->end());
+  // The active controller is the quorum leader; it serves clients on its broker listener like any broker.
+  const cluster::broker_id leader = controller_.leader_id();
+  const auto* reg = leader >= 0 && leader != config_.node_id ? controller_.image().broker(leader) : nullptr;
+  if (reg == nullptr || reg->endpoints.empty()) co_return std::nullopt;
+  protocol::reader r(frame);
+  auto header = protocol::decode_request_header(r);
+  if (!header) co_return std::nullopt;
+  const std::span<const uint8_t> body(r.position(), r.remaining());
+  // Re-framed under our own correlation id and a client id that tells the controller not to forward it again.
+  protocol::request_header h = *header;
+  h.correlation_id = 1;
+  const std::string client_id = std::string(forwarded_client_prefix) + std::to_string(config_.node_id);
+  h.client_id = client_id;
+  const int16_t hv = protocol::request_header_version(h.api_key, h.api_version);
+  std::vector<uint8_t> out(protocol::frame_size_prefix + protocol::request_header_size(h, hv) + body.size());
+  protocol::writer w(out.data(), out.size());
+  w.write_int<int32_t>(static_cast<int32_t>(out.size() - protocol::frame_size_prefix));
+  protocol::encode_request_header(w, h, hv);
+  w.write_raw(body.data(), body.size());
+
+  client::options o;
+  o.client_id = client_id;
+  o.connect_timeout = std::chrono::seconds(5);
+  client::connection conn(ex_, o);
+  const auto& ep = reg->endpoints.front();
+  if (co_await conn.connect(ep.host, ep.port)) co_return std::nullopt;
+  auto resp = co_await conn.round_trip(std::move(out), h.correlation_id, std::chrono::seconds(35));
+  if (!resp) co_return std::nullopt;
+  // The whole response frame for our client: its size prefix, its correlation id, the controller's answer.
+  const auto& answer = **resp;  // correlation id, then the rest of the header and the body
+  std::vector<uint8_t> frame_out(protocol::frame_size_prefix + answer.size());
+  be::store<int32_t>(frame_out.data(), static_cast<int32_t>(answer.size()));
+  be::store<int32_t>(frame_out.data() + protocol::frame_size_prefix, header->correlation_id);
+  std::copy(answer.begin() + 4, answer.end(), frame_out.begin() + protocol::frame_size_prefix + 4);
+  co_return frame_out;
 }
 
 }  // namespace samsa::server

@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "samsa/cluster/controller.h"
@@ -15,6 +16,9 @@ class controller_node;
 }
 
 namespace samsa::server {
+
+// The client id prefix of a forwarded request: its receiver runs it and never forwards it again.
+inline constexpr std::string_view forwarded_client_prefix = "samsad-forwarded-by-";
 
 class admin_client {
  public:
@@ -30,8 +34,9 @@ class admin_client {
   // Fire-and-forget creation (logged on failure): callers learn the outcome from the next images.
   void request_topic_creation(cluster::create_topic_request req);
 
-  // Forwards the request in `frame` (header + body, no size prefix) to the active controller and returns its
-  // whole response frame; nullopt when no controller answered.
+  // Forwards the request in `frame` (header + body, no size prefix) to the active controller's broker listener
+  // (client::connection) and returns the whole response frame for our client (size prefix, the client's
+  // correlation id, the answer); nullopt when no other node is the active controller or it did not answer.
   boost::asio::awaitable<std::optional<std::vector<uint8_t>>> forward_to_controller(const std::vector<uint8_t>& frame);
 
   // __consumer_offsets as Kafka creates it (see admin_client.cc).

@@ -7,6 +7,7 @@
 #include "group_host.h"
 #include "producer_ids.h"
 #include "samsa/base/steady_clock.h"
+#include "samsa/cluster/broker_lifecycle.h"
 #include "samsa/cluster/controller_node.h"
 #include "samsa/replica/isr_sender.h"
 #include "samsa/replica/partition_manager.h"
@@ -69,7 +70,7 @@ broker::broker(boost::asio::any_io_executor ex, broker_config config, storage::l
   hooks.leadership = [this](const std::string& topic, int32_t index, int32_t epoch, bool leader) {
     groups_->on_leadership(topic, index, epoch, leader);
   };
-  hooks.lease_valid = [this] { return controller_.broker_lease_valid(); };
+  hooks.lease_valid = [this] { return controller_.broker().lease_valid(); };
   replica::manager_options mo;
   mo.self = config_.node_id;
   mo.leader_throttled_rate = config_.replication.leader_throttled_rate;
@@ -82,8 +83,8 @@ broker::broker(boost::asio::any_io_executor ex, broker_config config, storage::l
                                                           });
   isr_ = std::make_unique<replica::isr_sender>(
       ex_, *partitions_,
-      [this](cluster::alter_partition_request req) { return controller_.alter_partition(std::move(req)); },
-      [this] { return controller_.broker_epoch(); }, config_.replication.lag_time_max_ms);
+      [this](cluster::alter_partition_request req) { return controller_.broker().alter_partition(std::move(req)); },
+      [this] { return controller_.broker().broker_epoch(); }, config_.replication.lag_time_max_ms);
   groups_ = std::make_unique<group_host>(ex_, config_, *partitions_, *admin_, controller_);
   services_.reset(new services{ex_, config_, *partitions_, *isr_, controller_, groups_->coordinator(), *groups_,
                                *admin_, *producer_ids_});

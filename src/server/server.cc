@@ -8,7 +8,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "connection.h"
-#include "forwarded.h"
 #include "samsa/cluster/controller_node.h"
 
 namespace samsa::server {
@@ -40,9 +39,7 @@ asio::awaitable<void> accept_loop(services& b, std::shared_ptr<tcp::acceptor> ac
 
 }  // namespace
 
-server::server(services& b) : b_(b) {
-  b_.controller.set_forward_handler([&b](std::string frame) { return serve_forwarded(b, std::move(frame)); });
-}
+server::server(services& b) : b_(b) {}
 
 std::error_code server::start() {
   for (const auto& l : b_.config.listeners) {

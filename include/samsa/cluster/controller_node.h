@@ -1,8 +1,13 @@
 #pragma once
 // controller_node: the I/O shell around the metadata quorum on one node. It runs the Raft driver (raft::driver)
-// with the metadata image as its state machine, the controller's rules (cluster::controller) when this node is
-// the active controller, and the node-to-node RPCs that KRaft carries on the controller listener: broker
-// registration and heartbeats, producer-id blocks, and admin requests forwarded to the active controller.
+// with the metadata image as its state machine and executes the controller's rules (cluster::controller) as
+// commands when this node is the active controller. Its other duties are separate units it composes:
+//  * node_rpc.h           the node-to-node RPCs (schema-declared Kafka-protocol messages on the quorum's connections);
+//  * active_controller.h  what the active controller does: bootstrap, fencing, leader rebalancing, and serving the
+//                         brokers' RPCs (registration, heartbeats, producer-id blocks, AlterPartition);
+//  * broker_lifecycle.h   the local broker's side of those RPCs: registration, heartbeats, the fencing lease;
+//  * metadata_observer.h  broker-only nodes following the committed log, and voters answering them.
+// Admin requests are forwarded to the active controller by the broker itself (src/server/admin_client.cc).
 //
 // Data flow: command -> controller rules on the latest image -> records proposed as one raft entry -> committed ->
 // applied by every node to its committed image -> image listeners (the broker reconciles its replicas).
@@ -70,6 +75,11 @@ struct command_outcome {
   R response{};
 };
 
+class node_rpc;
+class active_controller;
+class broker_lifecycle;
+class metadata_observer;
+
 class controller_node : public raft::state_machine {
  public:
   static result<std::unique_ptr<controller_node>> open(boost::asio::io_context& io, controller_node_options opt);
@@ -99,39 +109,18 @@ class controller_node : public raft::state_machine {
   // (Pass a named command, not a lambda temporary: GCC 12 mishandles temporaries inside co_await expressions.)
   template <typename R>
   boost::asio::awaitable<command_outcome<R>> execute(command<R> cmd);
+  // The image with this controller's proposed, uncommitted batches applied (the active controller's view).
+  const metadata_image& latest() const noexcept { return latest_; }
 
-  // --- the local broker's lifecycle (combined mode) ---
-  // Registers the broker with the active controller (wherever it is) and keeps its session alive with heartbeats
-  // until stop(). `on_unfenced` fires once, when the registration is committed and the broker unfenced.
-  void run_broker_session(broker_registration_request reg);
-  int64_t broker_epoch() const noexcept { return broker_epoch_; }
-  // Whether this broker's session with the controller is surely still alive: an unfenced heartbeat reply arrived
-  // for a heartbeat sent less than broker.session.timeout.ms ago. A broker cut off from the controller stops
-  // acting as a partition leader once it expires (the controller has fenced it and elected others by then, or is
-  // about to), so clients go looking for the new leader instead of writing to a deposed one.
-  bool broker_lease_valid() const;
-  // Controlled shutdown: asks the active controller to fence this broker now (moving its leaderships away and
-  // letting a restart register at once) instead of waiting for its session to expire. Best effort, bounded wait.
-  boost::asio::awaitable<void> shutdown_broker(int32_t broker_id);
-
-  // A block of producer ids from the active controller (local or remote). Error code on failure.
-  boost::asio::awaitable<producer_ids_response> allocate_producer_ids();
-
-  // AlterPartition: a partition leader asks the active controller (local or remote) to change the ISR. The
-  // response carries the resulting state (or the current one with the error). not_controller when no active
-  // controller answered.
-  boost::asio::awaitable<alter_partition_response> alter_partition(alter_partition_request req);
-
-  // --- admin forwarding ---
-  // The broker's handler for admin requests forwarded to this node while it is active: gets a whole Kafka request
-  // frame (header + body, no size prefix) and returns the whole response frame (with size prefix).
-  using forward_handler = std::function<boost::asio::awaitable<std::string>(std::string frame)>;
-  void set_forward_handler(forward_handler h) { forward_handler_ = std::move(h); }
-  // Sends a request frame to the active controller and returns its response frame; nullopt when no active
-  // controller answered in time (the caller answers NOT_CONTROLLER / REQUEST_TIMED_OUT itself).
-  boost::asio::awaitable<std::optional<std::string>> forward(std::string frame);
+  // --- the parts (each its own unit) ---
+  // The local broker's session with the active controller: registration, heartbeats, lease, producer-id blocks,
+  // AlterPartition (broker_lifecycle.h).
+  broker_lifecycle& broker() noexcept { return *lifecycle_; }
+  const broker_lifecycle& broker() const noexcept { return *lifecycle_; }
+  node_rpc& rpc() noexcept { return *rpc_; }
 
  private:
+  friend class metadata_observer;  // applies the committed entries an observer fetched
   controller_node(boost::asio::io_context& io, controller_node_options opt);
 
   // raft::state_machine
@@ -140,25 +129,8 @@ class controller_node : public raft::state_machine {
   void on_role_change(const raft::role_change& rc) override;
 
   struct waiter;
-  struct pending_call;
   void set_image(metadata_image next);
   void fail_waiters();
-  boost::asio::awaitable<void> controller_loop();
-  boost::asio::awaitable<void> broker_loop(broker_registration_request reg);
-  void on_app_message(raft::node_id from, std::string_view payload);
-  boost::asio::awaitable<std::optional<std::string>> call_leader(uint8_t kind, std::string body,
-                                                                 int64_t deadline_ms = 5000);
-  boost::asio::awaitable<void> serve_call(raft::node_id from, uint8_t kind, uint64_t corr, std::string body);
-  boost::asio::awaitable<std::optional<std::string>> serve_register(std::string body);
-  boost::asio::awaitable<std::optional<std::string>> serve_heartbeat(std::string body);
-  boost::asio::awaitable<std::optional<std::string>> serve_producer_ids(std::string body);
-  boost::asio::awaitable<std::optional<std::string>> serve_forward(std::string body);
-  boost::asio::awaitable<std::optional<std::string>> serve_alter_partition(std::string body);
-  std::optional<std::string> serve_fetch(raft::node_id from, std::string_view body);
-  boost::asio::awaitable<void> observer_loop();
-  boost::asio::awaitable<std::optional<std::string>> call_node(broker_id node, uint8_t kind, std::string body,
-                                                               std::chrono::milliseconds timeout);
-  void reply(raft::node_id to, uint8_t kind, uint64_t corr, std::string body);
   int64_t now_ms() const;
 
   boost::asio::io_context& io_;
@@ -170,19 +142,14 @@ class controller_node : public raft::state_machine {
   raft::index_t last_proposed_ = 0;
   bool active_ = false;
   raft::term_t leader_term_ = 0;
-  bool bootstrap_pending_ = false;
   int64_t applied_since_snapshot_ = 0;
   std::map<raft::index_t, std::shared_ptr<waiter>> waiters_;
-  std::map<uint64_t, std::shared_ptr<pending_call>> calls_;
-  uint64_t next_corr_ = 1;
   std::vector<image_listener> listeners_;
-  forward_handler forward_handler_;
-  int64_t broker_epoch_ = -1;
-  int64_t lease_from_ms_ = -1;  // send time of the latest heartbeat answered "unfenced"
-  std::unique_ptr<boost::asio::steady_timer> loop_timer_;
-  std::unique_ptr<boost::asio::steady_timer> broker_timer_;
   bool stopped_ = false;
-  broker_id observed_leader_ = -1;  // observer: the quorum leader as the last fetch reply said
+  std::unique_ptr<node_rpc> rpc_;
+  std::unique_ptr<active_controller> active_duties_;
+  std::unique_ptr<broker_lifecycle> lifecycle_;
+  std::unique_ptr<metadata_observer> observer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -36,7 +36,7 @@ struct manager_hooks {
   // This broker took up (leader = true, at `leader_epoch`) or gave up (leader = false: now a follower, or the
   // replica was removed) the leadership of a partition; called after the whole image is applied.
   std::function<void(const std::string& topic, int32_t index, int32_t leader_epoch, bool leader)> leadership;
-  // Whether this broker's controller session is surely alive (see controller_node::broker_lease_valid); a broker
+  // Whether this broker's controller session is surely alive (see cluster::broker_lifecycle::lease_valid); a broker
   // cut off from the controller stops serving as leader. Default: always.
   std::function<bool()> lease_valid;
 };

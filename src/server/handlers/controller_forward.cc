@@ -1,6 +1,7 @@
-// Admin requests that change metadata run on the active controller. A node that is not it forwards the whole
-// request frame there over the controller quorum's connections (like KIP-590's forwarding, without the envelope)
-// and relays the answer, so clients may send them to any broker.
+// Admin requests that change metadata run on the active controller. A node that is not it forwards the request to
+// the active controller's broker listener (like KIP-590's forwarding, without the envelope) and relays the answer,
+// so clients may send them to any broker. A forwarded request is never forwarded again: if leadership moved
+// meanwhile, its receiver answers NOT_CONTROLLER and the client retries.
 #include "controller_forward.h"
 
 #include "../admin_client.h"
@@ -11,6 +12,7 @@ namespace samsa::server {
 
 boost::asio::awaitable<bool> forwarded_to_controller(request_context& ctx) {
   if (ctx.s.controller.is_active() || ctx.frame == nullptr) co_return false;
+  if (ctx.header.client_id && ctx.header.client_id->starts_with(forwarded_client_prefix)) co_return false;
   auto response = co_await ctx.s.admin.forward_to_controller(*ctx.frame);
   if (!response) co_return false;  // no controller answered: the local path reports NOT_CONTROLLER
   ctx.out->parts.emplace_back(std::move(*response));
