@@ -97,7 +97,13 @@ void controller_node::set_image(metadata_image next) {
 }
 
 void controller_node::apply(const raft::entry& e) {
+  if (failure_) return;
   auto outcome = apply_entry(committed_, static_cast<int64_t>(e.index), static_cast<int64_t>(e.term), e.data);
+  if (outcome.error == errc::unsupported_version) {
+    // Written in a format this build cannot read (e.g. by an older samsad): skipping it would leave an image
+    // without the topics the log holds, and the broker would delete their data as strays. Stop instead.
+    return fail_unreadable("metadata entry " + std::to_string(e.index), outcome.error);
+  }
   if (outcome.error) {
     spdlog::error("metadata entry {}@{} skipped: {}", e.index, e.term, outcome.error.message());
   }
@@ -129,11 +135,9 @@ void controller_node::apply(const raft::entry& e) {
 }
 
 void controller_node::restore(const raft::snapshot& s) {
+  if (failure_) return;
   auto img = parse_snapshot(s.data);
-  if (!img) {
-    spdlog::critical("metadata snapshot at {} does not parse: {}", s.index, img.error().message());
-    return;
-  }
+  if (!img) return fail_unreadable("metadata snapshot at " + std::to_string(s.index), img.error());
   set_image(std::move(*img));
   latest_ = committed_;
 }
@@ -150,6 +154,17 @@ void controller_node::on_role_change(const raft::role_change& rc) {
   active_duties_->on_deactivated();
   latest_ = committed_;
   fail_waiters();
+}
+
+void controller_node::fail_unreadable(const std::string& what, std::error_code ec) {
+  failure_ = ec;
+  spdlog::critical("{} cannot be read ({}): this node stops; the metadata log in {} was written by an "
+                   "incompatible samsad", what, ec.message(), opt_.dir.string());
+  boost::asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired()) return;
+    stop();
+    io_.stop();
+  });
 }
 
 void controller_node::fail_waiters() {

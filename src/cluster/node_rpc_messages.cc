@@ -2,20 +2,6 @@
 
 namespace samsa::cluster {
 
-protocol::uuid to_wire(const uuid& u) {
-  protocol::uuid out;
-  for (int i = 0; i < 8; ++i) out.value[static_cast<size_t>(i)] = static_cast<uint8_t>(u.hi >> (56 - 8 * i));
-  for (int i = 0; i < 8; ++i) out.value[static_cast<size_t>(8 + i)] = static_cast<uint8_t>(u.lo >> (56 - 8 * i));
-  return out;
-}
-
-uuid from_wire(const protocol::uuid& u) {
-  uuid out;
-  for (int i = 0; i < 8; ++i) out.hi = (out.hi << 8) | u.value[static_cast<size_t>(i)];
-  for (int i = 0; i < 8; ++i) out.lo = (out.lo << 8) | u.value[static_cast<size_t>(8 + i)];
-  return out;
-}
-
 api_error error_of(int16_t code) {
   if (code == err::none) return {};
   return {code, "the controller answered error " + std::to_string(code)};

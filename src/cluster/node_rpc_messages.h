@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "samsa/cluster/controller.h"
+#include "samsa/cluster/records.h"
 #include "samsa/protocol/messages/all.h"
 
 namespace samsa::cluster {
@@ -14,8 +15,6 @@ inline constexpr int16_t producer_ids_version = 0;
 inline constexpr int16_t alter_partition_version = 2;  // topic ids, a plain ISR list
 inline constexpr int16_t metadata_fetch_version = 0;
 
-protocol::uuid to_wire(const uuid& u);
-uuid from_wire(const protocol::uuid& u);
 // The error of a response that carries only a code.
 api_error error_of(int16_t code);
 

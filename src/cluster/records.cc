@@ -2,202 +2,125 @@
 #include "samsa/cluster/records.h"
 
 #include <sstream>
+#include <tuple>
+
+#include "samsa/protocol/header.h"
+#include "samsa/protocol/metadata/all.h"
 
 #include "wire.h"
 
 namespace samsa::cluster {
+
+protocol::uuid to_wire(const uuid& u) {
+  protocol::uuid out;
+  for (int i = 0; i < 8; ++i) out.value[static_cast<size_t>(i)] = static_cast<uint8_t>(u.hi >> (56 - 8 * i));
+  for (int i = 0; i < 8; ++i) out.value[static_cast<size_t>(8 + i)] = static_cast<uint8_t>(u.lo >> (56 - 8 * i));
+  return out;
+}
+
+uuid from_wire(const protocol::uuid& u) {
+  uuid out;
+  for (int i = 0; i < 8; ++i) out.hi = (out.hi << 8) | u.value[static_cast<size_t>(i)];
+  for (int i = 0; i < 8; ++i) out.lo = (out.lo << 8) | u.value[static_cast<size_t>(8 + i)];
+  return out;
+}
+
 namespace {
 
 using namespace wire;
+namespace pm = protocol;
 
-void put_ids(std::string& out, const std::vector<broker_id>& ids) {
-  put_uvarint(out, ids.size());
-  for (broker_id id : ids) put_varlong(out, id);
-}
-std::vector<broker_id> read_ids(reader& r) {
-  const size_t n = r.count();
-  std::vector<broker_id> ids;
-  ids.reserve(n);
-  for (size_t i = 0; i < n && r.ok(); ++i) ids.push_back(r.varint32());
-  return ids;
-}
+// ---- domain record -> generated wire record ----
 
-void body(std::string& o, const register_broker_record& v) {
-  put_varlong(o, v.id);
-  put_uuid(o, v.incarnation_id);
-  put_varlong(o, v.broker_epoch);
-  put_uvarint(o, v.endpoints.size());
-  for (const auto& e : v.endpoints) {
-    put_string(o, e.listener);
-    put_string(o, e.host);
-    put_uvarint(o, e.port);
-    put_varlong(o, e.security_protocol);
-  }
-  put_opt_string(o, v.rack);
-  put_bool(o, v.fenced);
+pm::RegisterBrokerRecord wire_of(const register_broker_record& v) {
+  pm::RegisterBrokerRecord m;
+  m.broker_id = v.id;
+  m.incarnation_id = to_wire(v.incarnation_id);
+  m.broker_epoch = v.broker_epoch;
+  for (const auto& e : v.endpoints) m.endpoints.push_back({e.listener, e.host, e.port, e.security_protocol, {}});
+  m.rack = v.rack;
+  m.fenced = v.fenced;
+  return m;
 }
-void body(std::string& o, const broker_fence_record& v) {
-  put_varlong(o, v.id);
-  put_varlong(o, v.broker_epoch);
-  put_bool(o, v.fenced);
+pm::BrokerFenceRecord wire_of(const broker_fence_record& v) { return {v.id, v.broker_epoch, v.fenced, {}}; }
+pm::TopicRecord wire_of(const topic_record& v) {
+  pm::TopicRecord m;
+  m.name = v.name;
+  m.topic_id = to_wire(v.topic_id);
+  for (const auto& [k, val] : v.configs) m.configs.push_back({k, val, {}});
+  return m;
 }
-void body(std::string& o, const topic_record& v) {
-  put_string(o, v.name);
-  put_uuid(o, v.topic_id);
-  put_uvarint(o, v.configs.size());
-  for (const auto& [k, val] : v.configs) {
-    put_string(o, k);
-    put_string(o, val);
-  }
+pm::RemoveTopicRecord wire_of(const remove_topic_record& v) { return {to_wire(v.topic_id), {}}; }
+pm::PartitionRecord wire_of(const partition_record& v) {
+  return {to_wire(v.topic_id), v.partition, v.replicas, v.isr, v.leader, v.leader_epoch, v.partition_epoch, {}};
 }
-void body(std::string& o, const remove_topic_record& v) { put_uuid(o, v.topic_id); }
-void body(std::string& o, const partition_record& v) {
-  put_uuid(o, v.topic_id);
-  put_varlong(o, v.partition);
-  put_ids(o, v.replicas);
-  put_ids(o, v.isr);
-  put_varlong(o, v.leader);
-  put_varlong(o, v.leader_epoch);
-  put_varlong(o, v.partition_epoch);
+pm::PartitionChangeRecord wire_of(const partition_change_record& v) {
+  return {to_wire(v.topic_id), v.partition, v.leader, v.isr, v.leader_epoch, v.partition_epoch, {}};
 }
-void body(std::string& o, const partition_change_record& v) {
-  put_uuid(o, v.topic_id);
-  put_varlong(o, v.partition);
-  put_varlong(o, v.leader);
-  put_ids(o, v.isr);
-  put_varlong(o, v.leader_epoch);
-  put_varlong(o, v.partition_epoch);
+pm::ConfigRecord wire_of(const config_record& v) {
+  return {static_cast<int8_t>(v.type), v.name, v.key, v.value, {}};
 }
-void body(std::string& o, const partition_reassignment_record& v) {
-  put_uuid(o, v.topic_id);
-  put_varlong(o, v.partition);
-  put_ids(o, v.replicas);
-  put_ids(o, v.isr);
-  put_varlong(o, v.leader);
-  put_varlong(o, v.leader_epoch);
-  put_varlong(o, v.partition_epoch);
-  put_ids(o, v.adding);
-  put_ids(o, v.removing);
-}
-void body(std::string& o, const config_record& v) {
-  put_varlong(o, static_cast<int8_t>(v.type));
-  put_string(o, v.name);
-  put_string(o, v.key);
-  put_opt_string(o, v.value);
-}
-void body(std::string& o, const bootstrap_record& v) {
-  put_string(o, v.cluster_id);
-  put_varlong(o, v.metadata_version);
-}
-void body(std::string& o, const producer_ids_record& v) {
-  put_varlong(o, v.broker);
-  put_varlong(o, v.broker_epoch);
-  put_varlong(o, v.next_producer_id);
+pm::BootstrapRecord wire_of(const bootstrap_record& v) { return {v.cluster_id, v.metadata_version, {}}; }
+pm::ProducerIdsRecord wire_of(const producer_ids_record& v) { return {v.broker, v.broker_epoch, v.next_producer_id, {}}; }
+pm::PartitionReassignmentRecord wire_of(const partition_reassignment_record& v) {
+  return {to_wire(v.topic_id), v.partition, v.replicas, v.isr, v.leader, v.leader_epoch,
+          v.partition_epoch, v.adding, v.removing, {}};
 }
 
-metadata_record read_body(reader& r, uint32_t type) {
-  switch (type) {
-    case 1: {
-      register_broker_record v;
-      v.id = r.varint32();
-      v.incarnation_id = r.read_uuid();
-      v.broker_epoch = r.varlong();
-      const size_t n = r.count(4);
-      for (size_t i = 0; i < n && r.ok(); ++i) {
-        endpoint e;
-        e.listener = r.string();
-        e.host = r.string();
-        const uint64_t port = r.uvarint();
-        if (port > 65535) r.fail(errc::malformed);
-        e.port = static_cast<uint16_t>(port);
-        e.security_protocol = r.varint16();
-        v.endpoints.push_back(std::move(e));
-      }
-      v.rack = r.opt_string();
-      v.fenced = r.boolean();
-      return v;
-    }
-    case 2: {
-      broker_fence_record v;
-      v.id = r.varint32();
-      v.broker_epoch = r.varlong();
-      v.fenced = r.boolean();
-      return v;
-    }
-    case 3: {
-      topic_record v;
-      v.name = r.string();
-      v.topic_id = r.read_uuid();
-      const size_t n = r.count(2);
-      for (size_t i = 0; i < n && r.ok(); ++i) {
-        std::string k = r.string();
-        std::string val = r.string();
-        if (!v.configs.emplace(std::move(k), std::move(val)).second) r.fail(errc::malformed);
-      }
-      return v;
-    }
-    case 4: return remove_topic_record{r.read_uuid()};
-    case 5: {
-      partition_record v;
-      v.topic_id = r.read_uuid();
-      v.partition = r.varint32();
-      v.replicas = read_ids(r);
-      v.isr = read_ids(r);
-      v.leader = r.varint32();
-      v.leader_epoch = r.varint32();
-      v.partition_epoch = r.varint32();
-      return v;
-    }
-    case 6: {
-      partition_change_record v;
-      v.topic_id = r.read_uuid();
-      v.partition = r.varint32();
-      v.leader = r.varint32();
-      v.isr = read_ids(r);
-      v.leader_epoch = r.varint32();
-      v.partition_epoch = r.varint32();
-      return v;
-    }
-    case 7: {
-      config_record v;
-      const int64_t t = r.varlong();
-      if (t != static_cast<int8_t>(resource_type::topic) && t != static_cast<int8_t>(resource_type::broker))
-        r.fail(errc::malformed);
-      v.type = static_cast<resource_type>(t);
-      v.name = r.string();
-      v.key = r.string();
-      v.value = r.opt_string();
-      return v;
-    }
-    case 8: {
-      bootstrap_record v;
-      v.cluster_id = r.string();
-      v.metadata_version = r.varint16();
-      return v;
-    }
-    case 9: {
-      producer_ids_record v;
-      v.broker = r.varint32();
-      v.broker_epoch = r.varlong();
-      v.next_producer_id = r.varlong();
-      return v;
-    }
-    case 10: {
-      partition_reassignment_record v;
-      v.topic_id = r.read_uuid();
-      v.partition = r.varint32();
-      v.replicas = read_ids(r);
-      v.isr = read_ids(r);
-      v.leader = r.varint32();
-      v.leader_epoch = r.varint32();
-      v.partition_epoch = r.varint32();
-      v.adding = read_ids(r);
-      v.removing = read_ids(r);
-      return v;
-    }
-    default: r.fail(errc::unknown_record_type); return bootstrap_record{};
-  }
+// ---- generated wire record -> domain record (nullopt: a value the domain does not allow) ----
+
+std::optional<metadata_record> record_of(const pm::RegisterBrokerRecord& m) {
+  register_broker_record v;
+  v.id = m.broker_id;
+  v.incarnation_id = from_wire(m.incarnation_id);
+  v.broker_epoch = m.broker_epoch;
+  for (const auto& e : m.endpoints) v.endpoints.push_back({e.listener, e.host, e.port, e.security_protocol});
+  v.rack = m.rack;
+  v.fenced = m.fenced;
+  return v;
 }
+std::optional<metadata_record> record_of(const pm::BrokerFenceRecord& m) {
+  return broker_fence_record{m.broker_id, m.broker_epoch, m.fenced};
+}
+std::optional<metadata_record> record_of(const pm::TopicRecord& m) {
+  topic_record v;
+  v.name = m.name;
+  v.topic_id = from_wire(m.topic_id);
+  for (const auto& c : m.configs)
+    if (!v.configs.emplace(c.key, c.value).second) return std::nullopt;  // a key twice
+  return v;
+}
+std::optional<metadata_record> record_of(const pm::RemoveTopicRecord& m) { return remove_topic_record{from_wire(m.topic_id)}; }
+std::optional<metadata_record> record_of(const pm::PartitionRecord& m) {
+  return partition_record{from_wire(m.topic_id), m.partition, m.replicas, m.isr, m.leader, m.leader_epoch,
+                          m.partition_epoch};
+}
+std::optional<metadata_record> record_of(const pm::PartitionChangeRecord& m) {
+  return partition_change_record{from_wire(m.topic_id), m.partition, m.leader, m.isr, m.leader_epoch,
+                                 m.partition_epoch};
+}
+std::optional<metadata_record> record_of(const pm::ConfigRecord& m) {
+  if (m.resource_type != static_cast<int8_t>(resource_type::topic) &&
+      m.resource_type != static_cast<int8_t>(resource_type::broker))
+    return std::nullopt;
+  return config_record{static_cast<resource_type>(m.resource_type), m.resource_name, m.key, m.value};
+}
+std::optional<metadata_record> record_of(const pm::BootstrapRecord& m) {
+  return bootstrap_record{m.cluster_id, m.metadata_version};
+}
+std::optional<metadata_record> record_of(const pm::ProducerIdsRecord& m) {
+  return producer_ids_record{m.broker_id, m.broker_epoch, m.next_producer_id};
+}
+std::optional<metadata_record> record_of(const pm::PartitionReassignmentRecord& m) {
+  return partition_reassignment_record{from_wire(m.topic_id), m.partition, m.replicas, m.isr, m.leader,
+                                       m.leader_epoch, m.partition_epoch, m.adding, m.removing};
+}
+
+// The generated record types, in the variant's order (type = index + 1).
+using wire_records = std::tuple<pm::RegisterBrokerRecord, pm::BrokerFenceRecord, pm::TopicRecord, pm::RemoveTopicRecord,
+                                pm::PartitionRecord, pm::PartitionChangeRecord, pm::ConfigRecord, pm::BootstrapRecord,
+                                pm::ProducerIdsRecord, pm::PartitionReassignmentRecord>;
+static_assert(std::tuple_size_v<wire_records> == std::variant_size_v<metadata_record>);
 
 }  // namespace
 
@@ -212,27 +135,39 @@ const char* record_name(const metadata_record& r) noexcept {
 }
 
 void append_record(std::string& out, const metadata_record& r) {
-  std::string b;
-  std::visit([&](const auto& v) { body(b, v); }, r);
-  put_uvarint(out, record_type(r));
-  put_uvarint(out, current_record_version);
-  put_string(out, b);
+  std::visit(
+      [&](const auto& v) {
+        const auto m = wire_of(v);
+        static_assert(std::decay_t<decltype(m)>::record_type > 0);
+        const auto body = pm::encode_message(m, current_record_version);
+        put_uvarint(out, record_type(r));
+        put_uvarint(out, current_record_version);
+        put_uvarint(out, body.size());
+        out.append(reinterpret_cast<const char*>(body.data()), body.size());
+      },
+      r);
 }
 
 result<metadata_record> read_record(std::string_view bytes, size_t& pos) {
   reader r(bytes, pos);
   const uint64_t type = r.uvarint();
   const uint64_t version = r.uvarint();
-  const std::string b = r.string();
+  const size_t length = r.count(1);
   if (!r.ok()) return r.error();
   if (type < 1 || type > std::variant_size_v<metadata_record>) return errc::unknown_record_type;
   if (version > current_record_version) return errc::unsupported_version;
-  reader br(b);
-  metadata_record rec = read_body(br, static_cast<uint32_t>(type));
-  if (!br.ok()) return br.error();
-  if (br.remaining() != 0) return errc::malformed;  // a body of this version has exactly these fields
-  pos = r.pos();
-  return rec;
+  const auto body = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()) + r.pos(), length);
+  std::optional<metadata_record> rec;
+  bool decoded = false;
+  pm::visit_record(static_cast<int16_t>(type), [&]<typename M>() {
+    auto m = pm::decode_message<M>(body, static_cast<int16_t>(version));  // bounds-checked, must fill the body
+    if (!m) return;
+    decoded = true;
+    rec = record_of(*m);
+  });
+  if (!decoded || !rec) return errc::malformed;
+  pos = r.pos() + length;
+  return std::move(*rec);
 }
 
 std::string encode_batch(const std::vector<metadata_record>& records) {

@@ -6,7 +6,7 @@ namespace samsa::cluster {
 
 namespace {
 constexpr std::string_view snapshot_magic = "SMDI";
-constexpr uint8_t snapshot_version = 1;
+constexpr uint8_t snapshot_version = 2;  // 2: the batch inside is batch version 2 (records.h)
 }  // namespace
 
 std::vector<metadata_record> image_records(const metadata_image& img) {

@@ -1,8 +1,7 @@
 #pragma once
-// Private: the primitive encoders of metadata records and snapshots. Integers are zigzag varints (unsigned varints
-// for lengths, counts, types, versions), strings are uvarint-length-prefixed bytes, a uuid is 16 raw bytes
-// (big-endian hi then lo). The reader is bounds-checked and sticky: after the first failure every read fails and
-// error() tells why.
+// Private: the varints of the metadata log's envelopes (a batch's version and count, each record's type, version and
+// length; a snapshot's header). The records themselves are generated code (records.h). The reader is bounds-checked
+// and sticky: after the first failure every read fails and error() tells why.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,20 +17,6 @@ inline void put_uvarint(std::string& out, uint64_t v) {
   out.append(reinterpret_cast<const char*>(buf), varint::put_unsigned(buf, v));
 }
 inline void put_varlong(std::string& out, int64_t v) { put_uvarint(out, varint::zigzag64(v)); }
-inline void put_string(std::string& out, std::string_view s) {
-  put_uvarint(out, s.size());
-  out.append(s);
-}
-inline void put_bool(std::string& out, bool b) { out.push_back(b ? 1 : 0); }
-inline void put_uuid(std::string& out, const uuid& u) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(u.hi >> (56 - 8 * i)));
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(u.lo >> (56 - 8 * i)));
-}
-inline void put_opt_string(std::string& out, const std::optional<std::string>& s) {
-  put_bool(out, s.has_value());
-  if (s) put_string(out, *s);
-}
-
 class reader {
  public:
   reader(std::string_view bytes, size_t pos = 0) : b_(bytes), pos_(pos) {}
@@ -58,16 +43,6 @@ class reader {
     return v;
   }
   int64_t varlong() { return varint::unzigzag64(uvarint()); }
-  int32_t varint32() {
-    const int64_t v = varlong();
-    if (v < INT32_MIN || v > INT32_MAX) fail(errc::malformed);
-    return err_ ? 0 : static_cast<int32_t>(v);
-  }
-  int16_t varint16() {
-    const int64_t v = varlong();
-    if (v < INT16_MIN || v > INT16_MAX) fail(errc::malformed);
-    return err_ ? 0 : static_cast<int16_t>(v);
-  }
   // A count of elements, each at least min_bytes long: rejects counts the remaining input cannot hold (so a
   // corrupt count cannot make us allocate gigabytes).
   size_t count(size_t min_bytes = 1) {
@@ -79,43 +54,7 @@ class reader {
     }
     return static_cast<size_t>(n);
   }
-  std::string string() {
-    const uint64_t n = uvarint();
-    if (err_) return {};
-    if (n > remaining()) {
-      fail(errc::truncated);
-      return {};
-    }
-    std::string s(b_.substr(pos_, n));
-    pos_ += n;
-    return s;
-  }
-  bool boolean() {
-    if (err_) return false;
-    if (remaining() < 1) {
-      fail(errc::truncated);
-      return false;
-    }
-    const auto v = static_cast<uint8_t>(b_[pos_++]);
-    if (v > 1) fail(errc::malformed);
-    return v == 1;
-  }
-  uuid read_uuid() {
-    if (err_) return {};
-    if (remaining() < 16) {
-      fail(errc::truncated);
-      return {};
-    }
-    uuid u;
-    for (int i = 0; i < 8; ++i) u.hi = (u.hi << 8) | static_cast<uint8_t>(b_[pos_ + i]);
-    for (int i = 0; i < 8; ++i) u.lo = (u.lo << 8) | static_cast<uint8_t>(b_[pos_ + 8 + i]);
-    pos_ += 16;
-    return u;
-  }
-  std::optional<std::string> opt_string() {
-    if (!boolean()) return std::nullopt;
-    return string();
-  }
+
   uint8_t u8() {
     if (err_) return 0;
     if (remaining() < 1) {

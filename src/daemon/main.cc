@@ -292,6 +292,7 @@ int main(int argc, char** argv) {
     });
   });
   io.run();
+  if (ctl.failure()) exit_code = 1;
   ctl.stop();
   if (broker) broker->close();
   if (logs) {

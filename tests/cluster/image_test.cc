@@ -200,7 +200,7 @@ TEST(SnapshotTest, CorruptSnapshotsAreRejected) {
   bad[0] = 'X';
   EXPECT_FALSE(parse_snapshot(bad));
   bad = bytes;
-  bad[4] = 2;  // snapshot version
+  bad[4] = 3;  // snapshot version
   auto r = parse_snapshot(bad);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), make_error_code(errc::unsupported_version));

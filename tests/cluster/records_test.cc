@@ -80,16 +80,21 @@ TEST(RecordsTest, UnknownRecordVersionIsRejectedClearly) {
   auto r = read_record(bytes, pos);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), make_error_code(errc::unsupported_version));
-  auto batch = decode_batch(std::string("\x02\x00", 2));
+  auto batch = decode_batch(std::string("\x03\x00", 2));  // a batch version from the future
   ASSERT_FALSE(batch);
   EXPECT_EQ(batch.error(), make_error_code(errc::unsupported_version));
+  // Batch version 1 was the hand-written encoding before the records were generated code: refused, never guessed.
+  auto old = decode_batch(std::string("\x01\x00", 2));
+  ASSERT_FALSE(old);
+  EXPECT_EQ(old.error(), make_error_code(errc::unsupported_version));
 }
 
 TEST(RecordsTest, BodyLongerThanItsFieldsIsMalformed) {
   std::string bytes;
   append_record(bytes, remove_topic_record{uuid{1, 1}});
-  bytes[2] = 17;       // body length 16 -> 17
-  bytes.push_back(0);  // and one extra body byte
+  ASSERT_EQ(bytes[2], 17);  // body: the 16-byte uuid and an empty tagged-field section
+  bytes[2] = 18;            // body length 17 -> 18
+  bytes.push_back(0);       // and one extra body byte
   size_t pos = 0;
   auto r = read_record(bytes, pos);
   ASSERT_FALSE(r);
@@ -103,10 +108,11 @@ TEST(RecordsTest, HugeCountsDoNotAllocate) {
   ASSERT_FALSE(r);
 }
 
-TEST(RecordsTest, BadBooleanAndResourceTypeAreMalformed) {
+TEST(RecordsTest, TruncatedBodyAndUnknownResourceTypeAreMalformed) {
   std::string bytes;
   append_record(bytes, broker_fence_record{1, 1, true});
-  bytes.back() = 2;
+  bytes[2] = static_cast<char>(bytes[2] - 1);  // the body ends inside the record
+  bytes.pop_back();
   size_t pos = 0;
   auto r = read_record(bytes, pos);
   ASSERT_FALSE(r);
@@ -114,7 +120,8 @@ TEST(RecordsTest, BadBooleanAndResourceTypeAreMalformed) {
 
   std::string c;
   append_record(c, config_record{resource_type::topic, "t", "k", "v"});
-  c[3] = 6;  // zigzag(3): resource type 3 (not topic or broker)
+  ASSERT_EQ(c[3], 2);  // the body's first field: the resource type (2, topic)
+  c[3] = 3;            // resource type 3: neither topic nor broker
   pos = 0;
   auto r2 = read_record(c, pos);
   ASSERT_FALSE(r2);

@@ -118,6 +118,8 @@ class controller_node : public raft::state_machine {
   broker_lifecycle& broker() noexcept { return *lifecycle_; }
   const broker_lifecycle& broker() const noexcept { return *lifecycle_; }
   node_rpc& rpc() noexcept { return *rpc_; }
+  // Set when the node had to stop: a committed entry or snapshot it cannot read (it stops its io_context).
+  std::error_code failure() const noexcept { return failure_; }
 
  private:
   friend class metadata_observer;  // applies the committed entries an observer fetched
@@ -131,6 +133,7 @@ class controller_node : public raft::state_machine {
   struct waiter;
   void set_image(metadata_image next);
   void fail_waiters();
+  void fail_unreadable(const std::string& what, std::error_code ec);
   int64_t now_ms() const;
 
   boost::asio::io_context& io_;
@@ -146,6 +149,7 @@ class controller_node : public raft::state_machine {
   std::map<raft::index_t, std::shared_ptr<waiter>> waiters_;
   std::vector<image_listener> listeners_;
   bool stopped_ = false;
+  std::error_code failure_;
   std::unique_ptr<node_rpc> rpc_;
   std::unique_ptr<active_controller> active_duties_;
   std::unique_ptr<broker_lifecycle> lifecycle_;

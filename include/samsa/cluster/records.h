@@ -5,10 +5,12 @@
 // soft state of the active controller, and only their consequence (a fence record) is logged.
 //
 // Encoding (docs/cluster-metadata.md): a raft entry holds one *batch* (the records of one controller command, applied
-// atomically): [u8 batch_version=1][uvarint count] then per record [uvarint type][uvarint version][uvarint body
-// length][body]. Bodies use zigzag varints for integers, uvarint-length-prefixed strings, uvarint-counted arrays and
-// 16 raw bytes for a uuid. Decoding is bounds-checked and rejects unknown types, unknown versions, bodies that are not
-// consumed exactly, and trailing bytes; it never reads past its input.
+// atomically): [u8 batch_version=2][uvarint count] then per record [uvarint type][uvarint version][uvarint body
+// length][body]. Each body is the record's message, declared in src/protocol/schema/metadata/ and encoded by the
+// generated Kafka-protocol codec (flexible encoding, so later versions can add tagged fields). Decoding is
+// bounds-checked and rejects unknown types, unknown versions, bodies that are not consumed exactly, values the
+// structs below do not allow, and trailing bytes; it never reads past its input. Batch version 1 (the hand-written
+// encoding of samsad before 2026-12) is refused as unsupported_version: such a metadata log cannot be read.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -19,6 +21,7 @@
 
 #include "samsa/base/result.h"
 #include "samsa/cluster/types.h"
+#include "samsa/protocol/wire.h"
 
 namespace samsa::cluster {
 
@@ -137,7 +140,7 @@ using metadata_record = std::variant<register_broker_record, broker_fence_record
 // The wire type id of a record (1..10, the variant index + 1) and the highest version this build writes/reads.
 uint32_t record_type(const metadata_record& r) noexcept;
 inline constexpr uint32_t current_record_version = 0;
-inline constexpr uint8_t batch_version = 1;
+inline constexpr uint8_t batch_version = 2;
 const char* record_name(const metadata_record& r) noexcept;
 
 // One record: [uvarint type][uvarint version][uvarint length][body].
@@ -148,6 +151,10 @@ result<metadata_record> read_record(std::string_view bytes, size_t& pos);
 // A batch (the payload of one raft entry).
 std::string encode_batch(const std::vector<metadata_record>& records);
 result<std::vector<metadata_record>> decode_batch(std::string_view bytes);
+
+// A uuid as the Kafka protocol carries it (16 bytes, big-endian hi then lo), and back.
+protocol::uuid to_wire(const uuid& u);
+uuid from_wire(const protocol::uuid& u);
 
 // Readable one-line rendering for test failures and logs.
 std::string describe(const metadata_record& r);
