@@ -1,9 +1,12 @@
 // A tiny blocking Kafka client on Samsa's own codec, for the requests librdkafka does not expose (DescribeQuorum).
 // One PLAINTEXT connection to the first bootstrap broker that answers; ApiVersions first, then request/response.
+// It is the broker's own outbound client (samsa::client::connection: deadlines, correlation ids, a response-size
+// bound before allocation) run on a private io_context until each call completes.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -44,19 +47,20 @@ class WireClient {
     h.api_version = version;
     h.correlation_id = ++correlation_;
     h.client_id = "samsactl";
-    std::vector<uint8_t> body = roundtrip(protocol::encode_request_frame(h, req), Request::api_key, version);
+    std::vector<uint8_t> body = roundtrip(protocol::encode_request_frame(h, req), h.correlation_id, Request::api_key,
+                                          version);
     auto r = protocol::decode_message<Response>(body, version);
     if (!r) throw CliError(kError, "", "cannot decode the " + std::string(Request::api_name) + " response from " + address_);
     return std::move(*r);
   }
 
  private:
-  std::vector<uint8_t> roundtrip(const std::vector<uint8_t>& frame, int16_t api_key, int16_t version);
-  void send_all(const uint8_t* p, size_t n);
-  void recv_all(uint8_t* p, size_t n);
+  std::vector<uint8_t> roundtrip(std::vector<uint8_t> frame, int32_t correlation_id, int16_t api_key,
+                                 int16_t version);
 
+  struct io;
   const Connection& conn_;
-  int fd_ = -1;
+  std::unique_ptr<io> io_;
   std::string address_;
   int32_t correlation_ = 0;
   std::map<int16_t, std::pair<int16_t, int16_t>> versions_;
