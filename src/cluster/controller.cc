@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <set>
 
+#include "samsa/cluster/config_rules.h"
 #include "samsa/cluster/partition_rules.h"
-#include "samsa/cluster/topic_config.h"
+#include "samsa/cluster/topic_name.h"
+#include "samsa/config/broker_table.h"
+#include "samsa/config/topic_table.h"
+#include "samsa/config/value.h"
 
 namespace samsa::cluster {
 
@@ -97,10 +101,11 @@ std::vector<std::string_view> split(std::string_view v) {
 controller::controller(controller_config cfg) : cfg_(cfg), rng_(cfg.seed ^ 0x5a4d5341ULL) {}
 
 bool controller::unclean_allowed(const metadata_image& img, const std::string& topic) const {
-  if (auto v = img.config(resource_type::topic, topic, "unclean.leader.election.enable"))
-    return parse_bool(*v).value_or(false);
-  if (auto v = img.config(resource_type::broker, "", "unclean.leader.election.enable"))
-    return parse_bool(*v).value_or(false);
+  // The topic's override, else the cluster-wide dynamic broker value, else this controller's start-up value.
+  constexpr std::string_view topic_key = config::topic_key("unclean.leader.election.enable").name;
+  constexpr std::string_view broker_key = config::broker_key("unclean.leader.election.enable").name;
+  if (auto v = img.config(resource_type::topic, topic, topic_key)) return config::parse_bool(*v).value_or(false);
+  if (auto v = img.config(resource_type::broker, "", broker_key)) return config::parse_bool(*v).value_or(false);
   return cfg_.unclean_leader_election_enable;
 }
 
@@ -342,13 +347,6 @@ api_error check_resource(const metadata_image& img, resource_type type, const st
   return {err::invalid_request, "Unsupported resource type"};
 }
 
-api_error validate_config(resource_type type, const std::string& key, const std::string& value) {
-  return type == resource_type::topic ? validate_topic_config(key, value) : validate_broker_config(key, value);
-}
-const config_key* find_config(resource_type type, const std::string& key) {
-  return type == resource_type::topic ? find_topic_config(key) : find_broker_config(key);
-}
-
 // Records turning `before` into `after`.
 void diff_configs(resource_type type, const std::string& name, const config_map& before, const config_map& after,
                   std::vector<metadata_record>& out) {
@@ -401,7 +399,7 @@ controller_result<std::vector<resource_result>> controller::incremental_alter_co
     if (res.error.ok()) res.error = check_resource(img, req.type, req.name);
     for (const auto& op : req.ops) {
       if (!res.error.ok()) break;
-      const config_key* k = find_config(req.type, op.key);
+      const config::key_def* k = alterable_config(req.type, op.key);
       if (op.op < alter_op::set || op.op > alter_op::subtract) {
         res.error = {err::invalid_request, "Unknown config operation " + std::to_string(static_cast<int>(op.op))};
       } else if (!seen.insert(op.key).second) {
@@ -415,7 +413,7 @@ controller_result<std::vector<resource_result>> controller::incremental_alter_co
       } else if (op.op == alter_op::set) {
         res.error = validate_config(req.type, op.key, *op.value);
         if (res.error.ok()) working[op.key] = *op.value;
-      } else if (k->type != config_type::list) {
+      } else if (k->type != config::value_type::list) {
         res.error = {err::invalid_config, "Config value append/subtract is not allowed for config key " + op.key +
                                               ", which is not a list."};
       } else {

@@ -21,7 +21,7 @@
 #include <random>
 #include <sstream>
 
-#include "config_registry.h"
+#include "broker_properties.h"
 #include "samsa/cluster/broker_lifecycle.h"
 #include "samsa/cluster/controller_node.h"
 #include "samsa/server/broker.h"

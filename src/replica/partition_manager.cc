@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "samsa/cluster/local_changes.h"
+#include "samsa/config/topic_table.h"
 #include "samsa/protocol/kafka_error.h"
 #include "samsa/storage/log_manager.h"
 
@@ -178,8 +179,8 @@ bool partition_manager::throttled(const partition& p, broker_id replica, bool as
   if (as_leader ? leader_quota_.unlimited() : follower_quota_.unlimited()) return false;
   if (image_ == nullptr) return false;
   const auto v = image_->config(cluster::resource_type::topic, p.topic(),
-                                as_leader ? "leader.replication.throttled.replicas"
-                                          : "follower.replication.throttled.replicas");
+                                as_leader ? config::topic_key("leader.replication.throttled.replicas").name
+                                          : config::topic_key("follower.replication.throttled.replicas").name);
   if (!v || !replica_throttled(*v, p.index(), replica)) return false;
   const auto* s = image_->partition(p.topic_id(), p.index());
   return s == nullptr || std::find(s->isr.begin(), s->isr.end(), replica) == s->isr.end();

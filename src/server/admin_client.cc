@@ -9,6 +9,7 @@
 #include "samsa/base/endian.h"
 #include "samsa/client/connection.h"
 #include "samsa/cluster/controller_node.h"
+#include "samsa/config/topic_table.h"
 #include "samsa/group/offsets_format.h"
 #include "samsa/protocol/header.h"
 #include "samsa/protocol/messages/create_topics.h"
@@ -68,8 +69,9 @@ cluster::create_topic_request admin_client::offsets_topic_request() const {
                                   [](const auto& b) { return !b.second.fenced; });
   req.replication_factor = static_cast<int16_t>(
       std::max<int64_t>(1, std::min<int64_t>(config_.group.offsets_topic_replication_factor, live)));
-  req.configs = {{"cleanup.policy", std::optional<std::string>("compact")},
-                 {"segment.bytes", std::optional<std::string>(std::to_string(config_.group.offsets_topic_segment_bytes))}};
+  req.configs = {{std::string(config::topic_key("cleanup.policy").name), std::optional<std::string>("compact")},
+                 {std::string(config::topic_key("segment.bytes").name),
+                  std::optional<std::string>(std::to_string(config_.group.offsets_topic_segment_bytes))}};
   return req;
 }
 

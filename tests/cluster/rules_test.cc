@@ -4,9 +4,12 @@
 #include <map>
 #include <set>
 
+#include "samsa/cluster/config_rules.h"
 #include "samsa/cluster/controller.h"
 #include "samsa/cluster/partition_rules.h"
-#include "samsa/cluster/topic_config.h"
+#include "samsa/cluster/topic_name.h"
+#include "samsa/config/broker_table.h"
+#include "samsa/config/topic_table.h"
 
 namespace samsa::cluster {
 namespace {
@@ -45,9 +48,9 @@ TEST(TopicConfigTest, BadValuesAreInvalidConfig) {
 }
 
 TEST(TopicConfigTest, KeysAreSortedForLookup) {
-  auto keys = topic_config_keys();
+  auto keys = config::topic_table;
   for (size_t i = 1; i < keys.size(); ++i) EXPECT_LT(keys[i - 1].name, keys[i].name);
-  auto bkeys = broker_config_keys();
+  auto bkeys = config::broker_table;
   for (size_t i = 1; i < bkeys.size(); ++i) EXPECT_LT(bkeys[i - 1].name, bkeys[i].name);
   // Every default is itself valid.
   for (const auto& k : keys) {

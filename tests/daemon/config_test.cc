@@ -3,7 +3,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "config_registry.h"
+#include "broker_properties.h"
+#include "samsa/config/broker_table.h"
 
 namespace samsa::daemon {
 namespace {
@@ -57,7 +58,7 @@ TEST(Config, EveryKeyIsDocumentedWithItsDefault) {
   ss << in.rdbuf();
   const std::string doc = ss.str();
   ASSERT_FALSE(doc.empty());
-  for (const auto& k : config_keys()) {
+  for (const auto& k : config::broker_table) {
     const std::string row = "| `" + std::string(k.name) + "` | " +
                             (k.default_value.empty() ? std::string("(empty)") : "`" + std::string(k.default_value) + "`");
     EXPECT_NE(doc.find(row), std::string::npos) << k.name << " is not documented with its default";

@@ -1,14 +1,13 @@
 #pragma once
-// Per-topic configuration overrides (Kafka's topic config names) as the broker applies them: how they combine with
-// the broker defaults into a storage::log_config, and what DescribeConfigs shows. The overrides live in the
-// metadata log and are validated by the controller (src/cluster/topic_config.cc).
-#include <filesystem>
+// Per-topic configuration overrides as the broker applies them: how they combine with the broker defaults into a
+// storage::log_config and a partition's limits, and what a topic without an override gets. The overrides live in
+// the metadata log and are validated by the controller (src/cluster/config_rules.cc); the keys are declared in
+// samsa/config/topic_table.h.
 #include <map>
-#include <optional>
-#include <span>
 #include <string>
-#include <system_error>
+#include <string_view>
 
+#include "samsa/config/key.h"
 #include "samsa/server/config.h"
 #include "samsa/storage/log_config.h"
 
@@ -16,16 +15,13 @@ namespace samsa::server {
 
 using config_map = std::map<std::string, std::string>;
 
-struct topic_config_key {
-  std::string_view name;         // topic-level key, e.g. retention.ms
-  std::string_view broker_key;   // the broker default it falls back to, e.g. log.retention.ms
+// A topic key's value when the topic has no override: the broker's value of the key's synonym (e.g.
+// log.retention.ms for retention.ms) when samsad reads that broker key, else the topic key's own default.
+struct topic_default {
+  std::string value;
+  bool broker_set = false;  // the synonym was set in server.properties / --override (else a default)
 };
-
-std::span<const topic_config_key> topic_config_keys() noexcept;
-const topic_config_key* find_topic_config_key(std::string_view name) noexcept;
-
-// The broker's default for a topic key, as a string (what DescribeConfigs shows when not overridden).
-std::string topic_config_default(const broker_config& broker, std::string_view name);
+topic_default topic_config_default(const broker_config& broker, const config::key_def& topic_key);
 
 // Broker defaults with the topic's overrides applied (all overrides must be valid).
 storage::log_config effective_log_config(const broker_config& broker, const config_map& overrides);

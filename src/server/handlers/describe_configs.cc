@@ -1,8 +1,11 @@
-// DescribeConfigs (32), v0-2: topic resources (type 2) with every topic key, its value (override or broker
-// default), source (DYNAMIC_TOPIC_CONFIG 1 / DEFAULT_CONFIG 5) and, when asked (v1+), synonyms; broker resources
-// (type 4, name = node id) with the broker's keys, read-only.
+// DescribeConfigs (32), v0-2: topic resources (type 2) with every topic key of the key table, its value (override,
+// else the broker's value of its synonym, else the key's default), source (DYNAMIC_TOPIC_CONFIG 1,
+// STATIC_BROKER_CONFIG 4 when the synonym was set at start-up, DEFAULT_CONFIG 5) and, when asked (v1+), synonyms;
+// broker resources (type 4, name = node id) with every broker key samsad read at start-up, read-only.
 #include "handlers.h"
 #include "samsa/cluster/image.h"
+#include "samsa/config/broker_table.h"
+#include "samsa/config/topic_table.h"
 #include "samsa/server/topic_config.h"
 
 namespace samsa::server {
@@ -41,18 +44,20 @@ boost::asio::awaitable<void> handle_describe_configs(request_context& ctx) {
       }
       const auto* set = b.image().configs(cluster::resource_type::topic, res.resource_name);
       const cluster::config_map overrides = set ? *set : cluster::config_map{};
-      for (const auto& key : topic_config_keys()) {
+      for (const config::key_def& key : config::topic_table) {
         if (!wanted(res.configuration_keys, key.name)) continue;
         auto& c = r.configs.emplace_back();
         c.name = std::string(key.name);
         auto it = overrides.find(c.name);
-        const std::string broker_value = topic_config_default(b.config, key.name);
-        c.value = it != overrides.end() ? it->second : broker_value;
-        c.is_default = it == overrides.end();
-        c.config_source = it != overrides.end() ? source_dynamic_topic : source_default;
+        const topic_default fallback = topic_config_default(b.config, key);
+        const int8_t fallback_source = fallback.broker_set ? source_static_broker : source_default;
+        c.value = it != overrides.end() ? it->second : fallback.value;
+        c.config_source = it != overrides.end() ? source_dynamic_topic : fallback_source;
+        c.is_default = c.config_source == source_default;
         if (v >= 1 && req.include_synonyms) {
           if (it != overrides.end()) c.synonyms.push_back({c.name, it->second, source_dynamic_topic, {}});
-          c.synonyms.push_back({std::string(key.broker_key), broker_value, source_default, {}});
+          if (!key.synonym.empty())
+            c.synonyms.push_back({std::string(key.synonym), fallback.value, fallback_source, {}});
         }
       }
     } else if (res.resource_type == resource_broker) {
@@ -61,12 +66,16 @@ boost::asio::awaitable<void> handle_describe_configs(request_context& ctx) {
         r.error_message = "this broker is node " + std::to_string(b.config.node_id);
         continue;
       }
-      for (const auto& [name, value] : b.config.settings) {
-        if (!wanted(res.configuration_keys, name)) continue;
+      for (const config::key_def& key : config::broker_table) {
+        const auto setting = b.config.settings.find(std::string(key.name));
+        if (setting == b.config.settings.end() || !wanted(res.configuration_keys, key.name)) continue;
+        const auto& [name, value] = *setting;
         auto& c = r.configs.emplace_back();
         c.name = name;
         const bool set = b.config.explicitly_set.count(name) > 0;
         c.value = value;
+        // Read-only even for the keys the controller could change: AlterConfigs and IncrementalAlterConfigs refuse
+        // broker resources (INVALID_REQUEST), so no client can change a broker key at runtime yet.
         c.read_only = true;
         c.is_default = !set;
         c.config_source = set ? source_static_broker : source_default;
