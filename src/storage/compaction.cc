@@ -7,7 +7,7 @@
 // `.swap` (the commit point), then under the log lock replace the old segments: the old files of other bases
 // become `.deleted`, the `.swap` files are renamed over `<base>.*`, the directory is fsynced, the `.deleted`
 // files and the marker are unlinked. Recovery at open deletes `.cleaned` (incomplete) and completes any `.swap`,
-// deleting every segment inside [base, swapend) (see partition_log::recover).
+// deleting every segment inside [base, swapend) (see log_loader::complete_swaps).
 //
 // Batches keep their base offset, lastOffsetDelta, producer fields and codec; records keep their offsets and
 // timestamps. Control and transactional batches are kept whole (no transaction index here).
@@ -72,7 +72,7 @@ result<size_t> partition_log::compact(int64_t now_ms) {
     if (closed_ || failed_) return size_t{0};
     cfg = config_;
     if (!cfg.compact) return size_t{0};
-    const int64_t durable = durable_.load();
+    const int64_t durable = commit_.durable();
     auto active = segments_.active();
     for (const auto& [b, s] : segments_) {
       if (s == active || s->next_offset() > durable) break;

@@ -1,16 +1,13 @@
 #include "samsa/storage/partition_log.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <future>
 #include <limits>
 
 #include <spdlog/spdlog.h>
 
+#include "log_loader.h"
 #include "samsa/base/endian.h"
 #include "samsa/records/compression.h"
 #include "samsa/records/record_batch.h"
@@ -25,10 +22,6 @@ namespace {
 int64_t system_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
 bool parse_dir_name(const std::string& name, std::string& topic, int32_t& partition) {
@@ -84,23 +77,7 @@ std::optional<timestamp_offset> find_record(const segment_file& f, uint64_t pos,
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------------------------
-// read_result
-// ---------------------------------------------------------------------------------------------------------------
-
-result<std::vector<uint8_t>> read_result::copy_bytes() const {
-  std::vector<uint8_t> out(total_bytes);
-  size_t at = 0;
-  for (const auto& s : slices) {
-    auto n = s.file->pread_full(s.position, std::span<uint8_t>(out.data() + at, s.length));
-    if (!n) return n.error();
-    if (*n != s.length) return make_error_code(errc::io_error);
-    at += s.length;
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// open / recovery
+// open
 // ---------------------------------------------------------------------------------------------------------------
 
 partition_log::partition_log(fs::path dir, std::string topic, int32_t partition, const log_config& c,
@@ -110,9 +87,9 @@ partition_log::partition_log(fs::path dir, std::string topic, int32_t partition,
       partition_(partition),
       name_(topic_ + "-" + std::to_string(partition_)),
       clock_(opts.clock ? std::move(opts.clock) : std::function<int64_t()>(system_now_ms)),
-      scheduler_(opts.scheduler ? std::move(opts.scheduler) : flush_scheduler::default_instance()),
       files_(opts.files ? std::move(opts.files) : file_cache::default_instance()),
-      config_(c) {}
+      config_(c),
+      commit_(*this, mu_, dir_, name_, std::move(opts.scheduler)) {}
 
 result<std::unique_ptr<partition_log>> partition_log::open(const fs::path& dir_in, const log_config& config,
                                                            open_options opts) {
@@ -132,287 +109,33 @@ result<std::unique_ptr<partition_log>> partition_log::open(const fs::path& dir_i
     return errno_to_error(fec.value());
   }
   std::unique_ptr<partition_log> log(new partition_log(dir, topic, partition, config, std::move(opts)));
-  if (auto ec = log->recover()) {
-    log->closed_ = true;  // nothing to flush: the destructor must not touch the half-loaded state
+  if (auto ec = log->load()) {
+    log->closed_ = true;  // nothing to flush: the destructor must not touch the empty state
     return ec;
   }
   return log;
 }
 
-std::error_code partition_log::recover() {
-  const auto t0 = std::chrono::steady_clock::now();
-  std::lock_guard fl(flush_mu_);
+std::error_code partition_log::load() {
+  log_loader loader({dir_, name_, topic_, partition_, config_, files_, now()});
+  auto loaded = loader.load();
+  if (!loaded) return loaded.error();
   std::unique_lock lk(mu_);
-  const uint32_t interval = config_.index_interval_bytes;
-  // 1. Leftovers of interrupted operations.
-  std::vector<int64_t> bases;
-  std::vector<fs::path> swaps;
-  std::error_code fec;
-  for (const auto& e : fs::directory_iterator(dir_, fec)) {
-    std::string fname = e.path().filename().string();
-    if (ends_with(fname, ".deleted") || ends_with(fname, ".cleaned") || ends_with(fname, ".tmp")) {
-      spdlog::info("[{}] removing leftover {}", name_, fname);
-      if (auto ec = remove_file(e.path())) return ec;
-      continue;
-    }
-    if (ends_with(fname, ".swap")) swaps.push_back(e.path());
-  }
-  // A .swap set is finished, fsynced compaction output whose swap-in was interrupted. Complete it: delete the
-  // segments whose base falls inside the swapped segment's offset range (other than its own base, which the
-  // rename replaces), then rename the .swap files into place.
-  for (const auto& p : swaps) {
-    fs::path target = p;
-    target.replace_extension();  // drop ".swap"
-    if (target.extension() != ".log") continue;
-    auto base = parse_segment_base(target.stem().string());
-    if (!base) continue;
-    auto f = segment_file::open(p, false);
-    if (!f) return f.error();
-    auto fsz = (*f)->size();
-    if (!fsz) return fsz.error();
-    header_reader hr(**f, *fsz);
-    int64_t next = *base;
-    // The output ends where its last kept batch ends, which may be below the end of the segments it replaces
-    // (their last records were all superseded, or the output is empty): the compaction recorded that end in
-    // `<base>.swapend` before committing.
-    if (auto marker = read_small_file(dir_ / segment_file_name(*base, ".swapend"))) {
-      int64_t end = 0;
-      auto [ptr, perr] = std::from_chars(marker->data(), marker->data() + marker->size(), end);
-      if (perr != std::errc()) {
-        spdlog::critical("[{}] unreadable swap end marker for segment {}", name_, *base);
-        return make_error_code(errc::corrupt);
-      }
-      next = std::max(next, end);
-    } else if (marker.error() != make_error_code(errc::not_found)) {
-      return marker.error();
-    }
-    for (uint64_t pos = 0; pos < *fsz;) {
-      auto b = hr.at(pos);
-      if (!b || !*b) {
-        spdlog::critical("[{}] unreadable swap segment {}", name_, p.filename().string());
-        return make_error_code(errc::corrupt);
-      }
-      next = std::max(next, (*b)->last_offset + 1);
-      pos += (*b)->size;
-    }
-    for (const auto& e : fs::directory_iterator(dir_, fec)) {
-      if (e.path().extension() != ".log") continue;
-      auto b = parse_segment_base(e.path().stem().string());
-      if (b && *b > *base && *b < next) {
-        spdlog::info("[{}] completing swap: removing replaced segment {}", name_, *b);
-        for (auto ext : {".log", ".index", ".timeindex"})
-          if (auto ec = remove_file(dir_ / segment_file_name(*b, ext))) return ec;
-      }
-    }
-  }
-  // The replaced segments must be gone (durably) before the output takes their place: a directory that kept
-  // the renames but lost the unlinks would hold overlapping segments.
-  if (!swaps.empty())
-    if (auto ec = fsync_dir(dir_)) return ec;
-  for (const auto& p : swaps) {
-    fs::path target = p;
-    target.replace_extension();
-    // rename_suffix renames the index files before the .log, so a `.swap` index without its `.log.swap` is
-    // output whose commit (the rename to .swap) never finished: discard it.
-    auto log_swap = dir_ / segment_file_name(parse_segment_base(target.stem().string()).value_or(-1), ".log.swap");
-    if (target.extension() != ".log" && std::find(swaps.begin(), swaps.end(), log_swap) == swaps.end()) {
-      spdlog::info("[{}] removing uncommitted {}", name_, p.filename().string());
-      if (auto ec = remove_file(p)) return ec;
-      continue;
-    }
-    spdlog::info("[{}] completing interrupted swap {}", name_, p.filename().string());
-    if (auto ec = rename_file(p, target)) return ec;
-  }
-  if (!swaps.empty())
-    if (auto ec = fsync_dir(dir_)) return ec;
-  // Swap-end markers are needed only while their .swap exists (completed above, or never committed).
-  for (const auto& e : fs::directory_iterator(dir_, fec))
-    if (e.path().extension() == ".swapend")
-      if (auto ec = remove_file(e.path())) return ec;
-  for (const auto& e : fs::directory_iterator(dir_, fec)) {
-    const auto& p = e.path();
-    if (p.extension() == ".log") {
-      auto base = parse_segment_base(p.stem().string());
-      if (base) bases.push_back(*base);
-    }
-  }
-  if (fec) return make_error_code(errc::io_error);
-  std::sort(bases.begin(), bases.end());
-  for (const auto& e : fs::directory_iterator(dir_, fec)) {
-    const auto& p = e.path();
-    if (p.extension() == ".index" || p.extension() == ".timeindex") {
-      auto base = parse_segment_base(p.stem().string());
-      if (base && !std::binary_search(bases.begin(), bases.end(), *base)) {
-        spdlog::info("[{}] removing orphan index {}", name_, p.filename().string());
-        if (auto ec = remove_file(p)) return ec;
-      }
-    }
-  }
-
-  // 2. Checkpoints.
-  auto rp = read_offset_checkpoint(dir_ / recovery_point_file);
-  if (!rp) {
-    spdlog::critical("[{}] unreadable {}: {}", name_, recovery_point_file, rp.error().message());
-    return make_error_code(errc::corrupt);
-  }
-  auto ls = read_offset_checkpoint(dir_ / log_start_offset_file);
-  if (!ls) {
-    spdlog::critical("[{}] unreadable {}: {}", name_, log_start_offset_file, ls.error().message());
-    return make_error_code(errc::corrupt);
-  }
-  auto epoch_text = read_small_file(dir_ / leader_epoch_file);
-  if (epoch_text) {
-    auto c = leader_epoch_cache::parse(*epoch_text);
-    if (!c) {
-      spdlog::critical("[{}] unreadable {}", name_, leader_epoch_file);
-      return make_error_code(errc::corrupt);
-    }
-    epochs_ = std::move(*c);
-  } else if (epoch_text.error() != make_error_code(errc::not_found)) {
-    return epoch_text.error();
-  }
-  const int64_t rpoint = rp->value_or(0);
-  recovery_point_ = rpoint;
-
-  // 3. Segments.
-  const int64_t tnow = now();
-  const bool clean = !config_.verify_all_segments_on_open && fs::exists(dir_ / clean_shutdown_file, fec);
-  size_t scan_from = 0;
-  if (clean)
-    scan_from = bases.size();  // everything was fsynced at close: check indexes only
-  else if (!config_.verify_all_segments_on_open)
-    for (size_t i = 0; i < bases.size(); ++i)
-      if (bases[i] <= rpoint) scan_from = i;
-  int64_t prev_next = -1;
-  bool truncated = false;
-  std::vector<segment_set::ptr> to_sync;
-  for (size_t i = 0; i < bases.size(); ++i) {
-    auto opened = segment::open(dir_, bases[i], tnow, files_);
-    if (!opened) return opened.error();
-    segment_set::ptr s(std::move(*opened));
-    const bool last = i + 1 == bases.size();
-    const int64_t next_base = last ? -1 : bases[i + 1];
-    // Segments must tile the offset space (compacted logs may leave gaps between them).
-    if (prev_next >= 0 && (s->base_offset() < prev_next || (!config_.compact && s->base_offset() != prev_next))) {
-      if (prev_next < rpoint) {
-        spdlog::critical("[{}] segment {} does not follow the previous one (which ends at {}) below the recovery "
-                         "point {}: fsynced data is missing",
-                         name_, s->base_offset(), prev_next, rpoint);
-        return make_error_code(errc::corrupt);
-      }
-      spdlog::warn("[{}] segment {} does not follow the previous one (ends at {}); dropping it and later ones", name_,
-                   s->base_offset(), prev_next);
-      for (size_t j = i; j < bases.size(); ++j)
-        for (auto ext : {".log", ".index", ".timeindex"})
-          if (auto ec = remove_file(dir_ / segment_file_name(bases[j], ext))) return ec;
-      truncated = true;
-      break;
-    }
-    if (i < scan_from) {
-      if (auto ec = s->load(next_base, interval)) {
-        spdlog::warn("[{}] indexes of segment {} missing or inconsistent ({}); rebuilding", name_, s->base_offset(),
-                     ec.message());
-        uint64_t file_size = s->size();
-        auto out = s->recover(interval, std::max<int64_t>(prev_next, 0), nullptr, config_.compact);
-        if (out.bad || out.valid_bytes != file_size) {
-          spdlog::critical("[{}] segment {} is below the recovery point {} but fails validation at position {} "
-                           "(offset {}): {}",
-                           name_, s->base_offset(), rpoint, out.valid_bytes, out.next_offset,
-                           out.bad ? out.bad.message() : "size mismatch");
-          return make_error_code(errc::corrupt);
-        }
-        s->on_roll();
-        to_sync.push_back(s);
-      }
-      prev_next = s->next_offset();
-      segments_.add(std::move(s));
-      continue;
-    }
-    const uint64_t file_size = s->size();
-    auto out = s->recover(interval, std::max<int64_t>(prev_next, 0), &epochs_, config_.compact);
-    if (out.bad) {
-      const int64_t expected = s->empty() ? std::max(s->base_offset(), prev_next) : out.next_offset;
-      if (expected < rpoint) {
-        spdlog::critical("[{}] segment {}: invalid batch at position {} (offset {}) below the recovery point {}: {}"
-                         " -- refusing to open (fsynced data is damaged)",
-                         name_, s->base_offset(), out.valid_bytes, expected, rpoint, out.bad.message());
-        return make_error_code(errc::corrupt);
-      }
-      spdlog::warn("[{}] segment {}: truncating torn/invalid tail at position {} of {} (offset {}): {}", name_,
-                   s->base_offset(), out.valid_bytes, file_size, expected, out.bad.message());
-      auto lf = s->log_file();
-      if (!lf) return lf.error();
-      if (auto ec = (*lf)->truncate(out.valid_bytes)) return ec;
-      truncated = true;
-      to_sync.push_back(s);
-      const bool keep = !(s->empty() && !segments_.empty() && s->base_offset() != out.next_offset);
-      if (keep || segments_.empty()) {
-        segments_.add(s);
-      } else {
-        s->remove_files();
-      }
-      for (size_t j = i + 1; j < bases.size(); ++j) {
-        spdlog::warn("[{}] removing segment {} after the truncation point", name_, bases[j]);
-        for (auto ext : {".log", ".index", ".timeindex"})
-          if (auto ec = remove_file(dir_ / segment_file_name(bases[j], ext))) return ec;
-      }
-      break;
-    }
-    if (!last) s->on_roll();
-    to_sync.push_back(s);
-    prev_next = s->next_offset();
-    segments_.add(std::move(s));
-  }
-  if (segments_.empty()) {
-    int64_t start = std::max<int64_t>(ls->value_or(0), 0);
-    auto s = segment::create(dir_, start, tnow, {}, files_);
-    if (!s) return s.error();
-    segments_.add(segment_set::ptr(std::move(*s)));
-    dir_dirty_ = true;
-  }
-  segments_.active()->set_pinned(true);
-  leo_ = segments_.active()->next_offset();
-  if (leo_ < rpoint) {
-    spdlog::critical("[{}] log ends at offset {} but the recovery point is {}: fsynced data is missing", name_, leo_,
-                     rpoint);
-    return make_error_code(errc::corrupt);
-  }
-  log_start_ = std::max(ls->value_or(segments_.first()->base_offset()), segments_.first()->base_offset());
-  if (log_start_ > leo_) {
-    spdlog::warn("[{}] log start offset {} beyond log end {}; clamping", name_, log_start_, leo_);
-    log_start_ = leo_;
-  }
-  epochs_.truncate_from_end(leo_);
-  epochs_.truncate_from_start(log_start_);
-
-  // 4. Make what we accepted durable, then checkpoint.
-  for (const auto& s : to_sync) {
-    std::error_code ec = s == segments_.active() ? s->sync_log() : s->sync_all();
-    if (ec) return ec;
-  }
-  if (clean) {
-    // From now on the log may change: the marker must be gone (durably) before the first append.
-    if (auto ec = remove_file(dir_ / clean_shutdown_file)) return ec;
-  }
-  if (truncated || dir_dirty_ || clean)
-    if (auto ec = fsync_dir(dir_)) return ec;
-  dir_dirty_ = false;
-  durable_ = leo_;
-  if (auto ec = write_file_atomic(dir_ / leader_epoch_file, epochs_.serialize())) return ec;
-  if (auto ec = write_offset_checkpoint(dir_ / log_start_offset_file, topic_, partition_, log_start_)) return ec;
-  if (auto ec = write_offset_checkpoint(dir_ / recovery_point_file, topic_, partition_, leo_)) return ec;
+  segments_ = std::move(loaded->segments);
+  log_start_ = loaded->log_start;
+  leo_ = loaded->log_end;
+  epochs_ = std::move(loaded->epochs);
+  // The loader synced everything it accepted and checkpointed the log end as the recovery point.
+  commit_.set_durable(leo_);
   recovery_point_ = leo_;
-  last_flush_ms_ = last_checkpoint_ms_ = tnow;
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-  spdlog::info("[{}] loaded {} segments{}, log start {} end {} (recovery point was {}) in {} ms", name_,
-               segments_.count(), clean ? " after a clean shutdown" : "", log_start_, leo_, rpoint, ms);
+  last_flush_ms_ = last_checkpoint_ms_ = now();
   return {};
 }
 
 partition_log::~partition_log() {
   close();
-  std::unique_lock lk(commit_mu_);
-  commit_cv_.wait(lk, [&] { return inflight_ == 0; });
+  // A round may still be answering waiters (it calls back into this log).
+  commit_.wait_idle();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -505,9 +228,7 @@ result<append_result> partition_log::append_impl(std::span<const std::span<uint8
   unflushed_messages_ += records;
   if (unflushed_messages_ >= config_.flush_messages) {
     unflushed_messages_ = 0;
-    std::lock_guard c(commit_mu_);
-    waiters_.push_back(nullptr);
-    schedule_flush_locked();
+    commit_.flush_in_background();
   }
   return res;
 }
@@ -531,134 +252,48 @@ std::error_code partition_log::roll_locked(int64_t now_ms) {
   dir_dirty_ = true;
   spdlog::debug("[{}] rolled new segment at offset {}", name_, leo_);
   // Like Kafka, flush the finished segment (and its indexes) in the background right away.
-  std::lock_guard c(commit_mu_);
-  waiters_.push_back(nullptr);
-  schedule_flush_locked();
+  commit_.flush_in_background();
   return {};
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// flush / group commit
+// the log's side of group commit (group_commit.h), checkpoints
 // ---------------------------------------------------------------------------------------------------------------
 
-void partition_log::schedule_flush_locked() {
-  if (flush_scheduled_) return;
-  flush_scheduled_ = true;
-  ++inflight_;
-  scheduler_->post([this] {
-    run_flush();
-    std::lock_guard c(commit_mu_);
-    --inflight_;
-    commit_cv_.notify_all();
-  });
-}
-
-void partition_log::flush(std::function<void(std::error_code)> done) {
-  std::lock_guard c(commit_mu_);
-  waiters_.push_back(std::move(done));
-  if (gathering_ && waiters_.size() >= last_round_waiters_) commit_cv_.notify_all();
-  schedule_flush_locked();
-}
-
-std::error_code partition_log::flush_sync() {
-  std::promise<std::error_code> p;
-  auto f = p.get_future();
-  flush([&p](std::error_code ec) { p.set_value(ec); });
-  return f.get();
-}
-
-void partition_log::maybe_flush(int64_t now_ms) {
-  {
-    std::shared_lock lk(mu_);
-    if (closed_ || failed_) return;
-    if (leo_ <= durable_.load() && unsynced_.empty()) return;
-    if (now_ms - last_flush_ms_ < config_.flush_ms) return;
+commit_round partition_log::begin_round_locked() {
+  commit_round r;
+  if (failed_) {
+    r.answer = make_error_code(errc::log_failed);
+  } else if (closed_) {
+    // Durable only when close() synced everything (abandon() does not).
+    if (commit_.durable() < leo_) r.answer = make_error_code(errc::closed);
+  } else {
+    r.open = true;
+    r.target = leo_;
+    r.sealed.swap(unsynced_);
+    r.active = segments_.active();
+    r.dir_dirty = dir_dirty_;
+    dir_dirty_ = false;
+    unflushed_messages_ = 0;
+    last_flush_ms_ = now();
   }
-  flush(nullptr);
+  return r;
 }
 
-void partition_log::run_flush() {
-  std::unique_lock fl(flush_mu_);
-  for (;;) {
-    std::vector<std::function<void(std::error_code)>> batch;
-    std::vector<segment_set::ptr> to_sync;
-    segment_set::ptr active;
-    int64_t target = 0;
-    bool dir_dirty = false;
-    std::error_code ec;
-    {
-      // Gather: the previous round's waiters are typically appending their next batch right now.
-      std::unique_lock c(commit_mu_);
-      const size_t want = last_round_waiters_;
-      if (want > 1 && !waiters_.empty() && waiters_.size() < want) {
-        gathering_ = true;
-        const auto budget = std::chrono::nanoseconds(std::min<int64_t>(last_sync_ns_ / 4, 500'000));
-        commit_cv_.wait_for(c, budget, [&] { return waiters_.size() >= want; });
-        gathering_ = false;
-      }
-    }
-    {
-      std::unique_lock lk(mu_);
-      {
-        std::lock_guard c(commit_mu_);
-        batch.swap(waiters_);
-        if (batch.empty()) {
-          flush_scheduled_ = false;
-          return;
-        }
-      }
-      if (failed_) {
-        ec = make_error_code(errc::log_failed);
-      } else if (closed_) {
-        ec = durable_.load() >= leo_ ? std::error_code{} : make_error_code(errc::closed);
-      } else {
-        target = leo_;
-        to_sync.swap(unsynced_);
-        active = segments_.active();
-        dir_dirty = dir_dirty_;
-        dir_dirty_ = false;
-        unflushed_messages_ = 0;
-        last_flush_ms_ = now();
-      }
-    }
-    if (!ec && active && (target > durable_.load() || !to_sync.empty() || dir_dirty)) {
-      flush_rounds_.fetch_add(1, std::memory_order_relaxed);
-      const auto s0 = std::chrono::steady_clock::now();
-      for (const auto& s : to_sync)
-        if ((ec = s->sync_all())) break;
-      if (!ec) ec = active->sync_log();
-      if (!ec && dir_dirty) ec = fsync_dir(dir_);
-      {
-        std::lock_guard c(commit_mu_);
-        last_sync_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - s0)
-                            .count();
-        last_round_waiters_ = batch.size();
-      }
-      if (ec) {
-        std::unique_lock lk(mu_);
-        failed_ = ec;
-        spdlog::critical("[{}] fsync failed ({}); the log now refuses writes until it is reopened and recovered",
-                         name_, ec.message());
-        ec = make_error_code(errc::log_failed);
-      } else {
-        int64_t cur = durable_.load();
-        while (target > cur && !durable_.compare_exchange_weak(cur, target)) {
-        }
-      }
-    }
-    // Callbacks run without flush_mu_ so they may call anything on the log (even truncate_to); no other fsync
-    // round of this log can start meanwhile because flush_scheduled_ is still set.
-    fl.unlock();
-    for (auto& cb : batch)
-      if (cb) cb(ec);
-    fl.lock();
-    if (!ec && active) write_checkpoints(false);
-  }
+void partition_log::poison_locked(std::error_code ec) { failed_ = ec; }
+
+void partition_log::end_round() { write_checkpoints(false); }
+
+bool partition_log::flush_due_locked(int64_t now_ms) const {
+  if (closed_ || failed_) return false;
+  if (leo_ <= commit_.durable() && unsynced_.empty()) return false;
+  return now_ms - last_flush_ms_ >= config_.flush_ms;
 }
 
 void partition_log::write_checkpoints(bool force) {
-  // Caller holds flush_mu_. Read the durable offset first: every epoch entry below it is already in the cache.
-  const int64_t rp = durable_.load();
+  // Rounds are blocked (the caller holds the round lock). Read the durable offset first: every epoch entry below it
+  // is already in the cache.
+  const int64_t rp = commit_.durable();
   std::string epochs_text;
   uint64_t version = 0;
   {
@@ -711,157 +346,33 @@ std::error_code partition_log::write_epoch_checkpoint_locked() {
 result<read_result> partition_log::read(int64_t offset, size_t max_bytes, int64_t upper_bound) const {
   read_result out;
   int64_t cur = offset;
-  int64_t seg_base = -1;
-  for (;;) {
-    segment_set::ptr seg;
-    std::shared_ptr<segment_file> file;
-    uint64_t end = 0;
-    int64_t base = 0;
-    uint32_t interval = 0;
-    std::optional<offset_entry> below, above;  // index entries around `cur` (first segment only)
+  segment_set::ptr seg;
+  for (bool first = true;; first = false) {
+    segment_snapshot snap;
     {
       std::shared_lock lk(mu_);
-      if (seg_base < 0) {
+      if (first) {
         if (offset < log_start_ || offset > leo_) return make_error_code(errc::out_of_range);
         if (offset == leo_) return out;
+        seg = segments_.floor(cur);
+        if (!seg && !segments_.empty()) seg = segments_.first();
+      } else {
+        seg = segments_.higher(seg->base_offset());
       }
-      seg = seg_base < 0 ? segments_.floor(cur) : segments_.higher(seg_base);
-      if (!seg && seg_base < 0) seg = segments_.empty() ? nullptr : segments_.first();
       if (!seg) break;
-      auto lf = seg->log_file();
-      if (!lf) {
-        spdlog::error("[{}] segment {}: cannot open the log file: {}", name_, seg->base_offset(), lf.error().message());
-        if (out.slices.empty()) return lf.error();
+      auto s = seg->snapshot(cur, first, config_.index_interval_bytes);
+      if (!s) {
+        spdlog::error("[{}] segment {}: cannot open the log file: {}", name_, seg->base_offset(), s.error().message());
+        if (out.slices.empty()) return s.error();
         break;
       }
-      file = std::move(*lf);
-      end = seg->size();
-      base = seg->base_offset();
-      interval = config_.index_interval_bytes;
-      if (seg_base < 0) {
-        below = seg->lookup_entry(cur);
-        above = seg->ceil_entry(cur);
-      }
+      snap = std::move(*s);
     }
-    const bool first_segment = seg_base < 0;
-    seg_base = base;
-    // Find the batch holding `cur` with as few (and as small) reads as possible: the index entry at or after
-    // `cur` names a batch ending at or after it, which holds `cur` whenever it starts at or before it -- always
-    // so when batches are larger than index.interval.bytes. Otherwise scan from the entry below (at most about
-    // one index interval of headers: one read). Every entry used is checked against the header it points at (once:
-    // what the header says is remembered in the in-memory entry; entries made by appends know it already).
-    header_reader hr(*file, end, 2 * rec::batch_header_size);
-    uint64_t pos = 0;
-    std::optional<batch_info> first;
-    // The batch behind an index entry: from memory when known, else from its header (checked against the entry,
-    // and then remembered). nullopt when the entry disagrees with the log.
-    auto batch_at = [&](const offset_entry& e) -> std::optional<batch_info> {
-      if (e.batch_known() && e.position + uint64_t{e.batch_size()} <= end)
-        return batch_info{base + e.batch_base_rel(), base + e.relative_offset, -1, e.batch_size(), -1};
-      auto b = hr.at(e.position);
-      if (!b || !*b || (*b)->last_offset != base + e.relative_offset) {
-        spdlog::warn("[{}] offset index of segment {} disagrees with the log at position {}; scanning", name_, base,
-                     e.position);
-        return std::nullopt;
-      }
-      {
-        std::shared_lock lk(mu_);
-        seg->index().remember(e.relative_offset, e.position, static_cast<int32_t>((*b)->base_offset - base),
-                              (*b)->size);
-      }
-      return **b;
-    };
-    if (above) {
-      if (auto b = batch_at(*above)) {
-        if (b->base_offset <= cur) {
-          pos = above->position;
-          first = b;
-        }
-      } else {
-        below.reset();
-      }
-    }
-    if (!first && first_segment) {
-      hr.set_window(static_cast<size_t>(interval) + 2 * rec::batch_header_size);
-      if (below) {
-        if (auto b = batch_at(*below)) {
-          pos = below->position;
-          first = b;
-        }
-      }
-    } else if (!first_segment) {
-      hr.set_window(header_reader::max_window);
-    }
-    bool stop = false;
-    bool jumped = false;
-    while (pos < end) {
-      result<std::optional<batch_info>> b = first ? result<std::optional<batch_info>>(first) : hr.at(pos);
-      first.reset();
-      if (!b) {
-        spdlog::error("[{}] segment {}: unreadable batch header at position {}: {}", name_, base, pos,
-                      b.error().message());
-        if (out.slices.empty()) return make_error_code(errc::corrupt);
-        stop = true;
-        break;
-      }
-      if (!*b) break;
-      const auto& bi = **b;
-      if (bi.last_offset < cur) {
-        pos += bi.size;
-        continue;
-      }
-      if (bi.base_offset >= upper_bound || (out.total_bytes > 0 && out.total_bytes + bi.size > max_bytes)) {
-        stop = true;
-        break;
-      }
-      if (!out.slices.empty() && out.slices.back().file == file &&
-          out.slices.back().position + out.slices.back().length == pos &&
-          static_cast<uint64_t>(out.slices.back().length) + bi.size <= std::numeric_limits<uint32_t>::max()) {
-        out.slices.back().length += bi.size;
-      } else {
-        out.slices.push_back(file_slice{file, pos, bi.size});
-      }
-      out.total_bytes += bi.size;
-      cur = bi.last_offset + 1;
-      pos += bi.size;
-      if (out.total_bytes >= max_bytes) {
-        stop = true;
-        break;
-      }
-      // Big batches: one header per read, no point reading more. Small ones: a wide window.
-      hr.set_window(bi.size >= 4096 ? 2 * rec::batch_header_size : header_reader::max_window);
-      // A larger fetch: jump over whole batches to the last indexed batch start that still fits (an index entry
-      // marks a batch boundary; the batches before it end below its offset, so they are below upper_bound when
-      // it is), instead of reading every header on the way.
-      if (!jumped && max_bytes - out.total_bytes > 2 * static_cast<size_t>(interval) + 2 * bi.size) {
-        jumped = true;
-        const uint64_t limit = pos + (max_bytes - out.total_bytes);
-        std::optional<offset_entry> e;
-        {
-          std::shared_lock lk(mu_);
-          e = seg->index().floor_position(std::min(limit, end));
-          // And not past the last entry whose batch ends below upper_bound.
-          if (e && base + e->relative_offset >= upper_bound) {
-            const int64_t rel = std::min<int64_t>(upper_bound - 1 - base, std::numeric_limits<int32_t>::max());
-            e = rel < 0 ? std::nullopt : seg->index().floor(static_cast<int32_t>(rel));
-          }
-        }
-        auto& last = out.slices.back();
-        if (e && e->position > pos && e->position < end &&
-            static_cast<uint64_t>(last.length) + (e->position - pos) <= std::numeric_limits<uint32_t>::max()) {
-          // Only trust the entry when the header it points at agrees.
-          if (auto hb = batch_at(*e)) {
-            const uint64_t skip = e->position - pos;
-            last.length += static_cast<uint32_t>(skip);
-            out.total_bytes += skip;
-            pos = e->position;
-            first = hb;
-            // `cur` stays a lower bound: every batch from here on ends at or after it.
-          }
-        }
-      }
-    }
-    if (stop) break;
+    // Without the lock: appends and fsync rounds go on meanwhile.
+    auto r = seg->read(snap, cur, max_bytes, upper_bound, mu_, out);
+    if (!r) return r.error();
+    if (r->done) break;
+    cur = r->next_offset;
   }
   return out;
 }
@@ -962,172 +473,6 @@ std::pair<int64_t, int64_t> partition_log::max_timestamp_and_offset() const {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// truncation, delete records, retention
-// ---------------------------------------------------------------------------------------------------------------
-
-void partition_log::delete_segments(std::vector<segment_set::ptr> doomed) {
-  for (auto& s : doomed) {
-    spdlog::info("[{}] deleting segment {} ({} bytes)", name_, s->base_offset(), s->size());
-    s->remove_files();
-  }
-  if (!doomed.empty()) {
-    if (auto ec = fsync_dir(dir_)) spdlog::warn("[{}] fsync of directory failed after delete: {}", name_, ec.message());
-  }
-}
-
-result<int64_t> partition_log::truncate_to(int64_t offset) {
-  if (offset < 0) return make_error_code(errc::invalid_argument);
-  std::lock_guard mt(maint_mu_);
-  std::lock_guard fl(flush_mu_);
-  std::vector<segment_set::ptr> doomed;
-  {
-    std::unique_lock lk(mu_);
-    if (closed_) return make_error_code(errc::closed);
-    if (failed_) return make_error_code(errc::log_failed);
-    if (offset >= leo_) return leo_;
-    const int64_t old_leo = leo_;
-    // Lower the recovery point first so a crash mid-way never leaves it above the log end.
-    int64_t floor_base = segments_.floor(offset) ? segments_.floor(offset)->base_offset() : offset;
-    int64_t new_rp = std::min<int64_t>(recovery_point_.load(), std::min(floor_base, offset));
-    if (new_rp != recovery_point_.load())
-      if (auto ec = write_recovery_point(new_rp)) return ec;
-    // Where would the log end after cutting at the batch boundary? If nothing at or above the log start would
-    // remain, restart the log empty instead (at `offset` when it is below the log start, as Kafka does).
-    int64_t restart_at = -1;
-    if (offset <= log_start_) {
-      restart_at = offset;
-    } else {
-      auto seg = segments_.floor(offset);
-      auto pos = seg->position_of(offset);
-      if (!pos) return pos.error();
-      int64_t boundary = seg->next_offset();
-      if (*pos < seg->size()) {
-        auto lf = seg->log_file();
-        if (!lf) return lf.error();
-        header_reader hr(**lf, seg->size());
-        auto b = hr.at(*pos);
-        if (!b || !*b) return make_error_code(errc::corrupt);
-        boundary = (*b)->base_offset;
-      }
-      if (boundary < log_start_) restart_at = log_start_;
-    }
-    if (restart_at >= 0) {
-      offset = restart_at;
-      // Truncate fully and restart at `offset`.
-      auto fresh = segment::create(dir_, offset, now(), {}, files_);
-      if (!fresh) return fresh.error();
-      for (auto& s : segments_.all()) {
-        if (s->base_offset() == offset) continue;  // the fresh segment reused (and emptied) that file
-        doomed.push_back(segments_.remove(s->base_offset()));
-      }
-      segments_.remove(offset);
-      segments_.add(segment_set::ptr(std::move(*fresh)));
-      log_start_ = offset;
-      leo_ = offset;
-      if (auto ec = write_log_start_checkpoint()) return ec;
-    } else {
-      for (auto& s : segments_.all())
-        if (s->base_offset() >= offset && s != segments_.first()) doomed.push_back(segments_.remove(s->base_offset()));
-      auto seg = segments_.active();
-      seg->set_pinned(true);  // may be a sealed segment that becomes the active one again
-      auto pos = seg->position_of(offset);
-      if (!pos) return pos.error();
-      if (auto ec = seg->truncate_to_position(*pos, config_.index_interval_bytes)) {
-        failed_ = make_error_code(errc::log_failed);
-        return ec;
-      }
-      leo_ = seg->next_offset();
-    }
-    // Forget pending syncs of segments that are gone (including one whose file the fresh segment reused).
-    std::erase_if(unsynced_, [&](const segment_set::ptr& s) {
-      auto cur = segments_.floor(s->base_offset());
-      return cur != s;
-    });
-    if (durable_.load() > leo_) durable_.store(leo_);
-    if (epochs_.truncate_from_end(leo_)) ++epochs_version_;
-    if (auto ec = write_epoch_checkpoint_locked()) return ec;
-    if (auto ec = segments_.active()->sync_log()) {
-      failed_ = ec;
-      return make_error_code(errc::log_failed);
-    }
-    spdlog::info("[{}] truncated to offset {} (requested {}, was {})", name_, leo_, offset, old_leo);
-  }
-  delete_segments(std::move(doomed));
-  return log_end_offset();
-}
-
-result<int64_t> partition_log::delete_records_before(int64_t offset) {
-  std::lock_guard mt(maint_mu_);
-  std::lock_guard fl(flush_mu_);
-  std::vector<segment_set::ptr> doomed;
-  int64_t result_start;
-  {
-    std::unique_lock lk(mu_);
-    if (closed_) return make_error_code(errc::closed);
-    if (offset < 0 || offset > leo_) return make_error_code(errc::out_of_range);
-    if (offset <= log_start_) return log_start_;
-    const int64_t old = log_start_;
-    log_start_ = offset;
-    if (auto ec = write_log_start_checkpoint()) {
-      log_start_ = old;
-      return ec;
-    }
-    if (epochs_.truncate_from_start(log_start_)) ++epochs_version_;
-    auto all = segments_.all();
-    for (size_t i = 0; i + 1 < all.size(); ++i) {
-      if (all[i + 1]->base_offset() > log_start_) break;
-      doomed.push_back(segments_.remove(all[i]->base_offset()));
-    }
-    std::erase_if(unsynced_, [&](const segment_set::ptr& s) {
-      return std::find(doomed.begin(), doomed.end(), s) != doomed.end();
-    });
-    result_start = log_start_;
-    spdlog::info("[{}] log start offset raised {} -> {}", name_, old, log_start_);
-  }
-  delete_segments(std::move(doomed));
-  return result_start;
-}
-
-size_t partition_log::apply_retention(int64_t now_ms) {
-  std::lock_guard mt(maint_mu_);
-  std::lock_guard fl(flush_mu_);
-  std::vector<segment_set::ptr> doomed;
-  {
-    std::unique_lock lk(mu_);
-    if (closed_) return 0;
-    auto all = segments_.all();
-    uint64_t total = segments_.size_bytes();
-    for (size_t i = 0; i + 1 < all.size(); ++i) {
-      const auto& s = all[i];
-      bool below_start = all[i + 1]->base_offset() <= log_start_;
-      bool by_time = config_.delete_ && config_.retention_ms >= 0 && s->max_timestamp() >= 0 &&
-                     now_ms - s->max_timestamp() > config_.retention_ms;
-      bool by_size = config_.delete_ && config_.retention_bytes >= 0 &&
-                     total - s->size() >= static_cast<uint64_t>(config_.retention_bytes);
-      if (!(below_start || by_time || by_size)) break;
-      total -= s->size();
-      doomed.push_back(s);
-    }
-    if (doomed.empty()) return 0;
-    for (auto& s : doomed) segments_.remove(s->base_offset());
-    std::erase_if(unsynced_, [&](const segment_set::ptr& s) {
-      return std::find(doomed.begin(), doomed.end(), s) != doomed.end();
-    });
-    int64_t new_start = std::max(log_start_, segments_.first()->base_offset());
-    if (new_start != log_start_) {
-      log_start_ = new_start;
-      if (auto ec = write_log_start_checkpoint())
-        spdlog::error("[{}] cannot write {}: {}", name_, log_start_offset_file, ec.message());
-      if (epochs_.truncate_from_start(log_start_)) ++epochs_version_;
-    }
-    spdlog::info("[{}] retention: deleting {} segment(s); log start offset now {}", name_, doomed.size(), log_start_);
-  }
-  size_t n = doomed.size();
-  delete_segments(std::move(doomed));
-  return n;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // metadata
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -1183,7 +528,7 @@ std::vector<epoch_entry> partition_log::epoch_entries() const {
 
 std::error_code partition_log::close() {
   std::lock_guard mt(maint_mu_);
-  std::lock_guard fl(flush_mu_);
+  auto rounds = commit_.block_rounds();
   std::vector<segment_set::ptr> all;
   {
     std::unique_lock lk(mu_);
@@ -1205,7 +550,7 @@ std::error_code partition_log::close() {
     spdlog::critical("[{}] fsync failed while closing: {}", name_, ec.message());
     return ec;
   }
-  durable_.store(leo_);
+  commit_.set_durable(leo_);
   write_checkpoints(true);
   if (auto e2 = write_log_start_checkpoint()) {
     spdlog::error("[{}] cannot write log start checkpoint: {}", name_, e2.message());

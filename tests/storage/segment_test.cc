@@ -1,6 +1,8 @@
 // Unit tests: segment files, header reader, recovery scan and index load.
 #include <gtest/gtest.h>
 
+#include <shared_mutex>
+
 #include "samsa/storage/segment.h"
 #include "samsa/storage/segment_set.h"
 #include "samsa/records/record_batch.h"
@@ -128,6 +130,98 @@ TEST_F(seg, HeaderReaderRejectsImplausibleHeaders) {
   auto end = past.at(data.size());
   ASSERT_TRUE(end);
   EXPECT_FALSE(*end);
+}
+
+// segment::read the way partition_log::read calls it: a snapshot under the lock, then the read without it.
+result<segment_read> read_segment(const segment& s, int64_t offset, size_t max_bytes, int64_t upper_bound, bool locate,
+                                  read_result& out) {
+  std::shared_mutex mu;
+  segment_snapshot snap;
+  {
+    std::shared_lock lk(mu);
+    auto taken = s.snapshot(offset, locate, 200);
+    if (!taken) return taken.error();
+    snap = std::move(*taken);
+  }
+  return s.read(snap, offset, max_bytes, upper_bound, mu, out);
+}
+
+std::vector<uint8_t> joined(const std::vector<std::vector<uint8_t>>& batches, size_t from, size_t to) {
+  std::vector<uint8_t> out;
+  for (size_t i = from; i < to; ++i) out.insert(out.end(), batches[i].begin(), batches[i].end());
+  return out;
+}
+
+TEST_F(seg, ReadReturnsWholeBatchesFromTheOneHoldingTheOffsetInOneSlice) {
+  auto s = make(100, 30);
+  for (size_t k : {size_t{0}, size_t{7}, size_t{29}}) {
+    auto v = rec::batch_view::parse(batches[k]);
+    for (int64_t off : {v->base_offset(), v->last_offset()}) {
+      read_result out;
+      auto r = read_segment(*s, off, 1 << 20, INT64_MAX, true, out);
+      ASSERT_TRUE(r) << r.error().message();
+      EXPECT_FALSE(r->done);
+      EXPECT_EQ(r->next_offset, s->next_offset());
+      EXPECT_EQ(out.slices.size(), 1u);  // adjacent batches share a slice
+      EXPECT_EQ(*out.copy_bytes(), joined(batches, k, batches.size())) << "offset " << off;
+    }
+  }
+}
+
+TEST_F(seg, ReadGivesTheFirstBatchWholeOnlyToAnEmptyResult) {
+  auto s = make(0, 10);
+  read_result out;
+  auto r = read_segment(*s, 0, 1, INT64_MAX, true, out);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->done);
+  EXPECT_EQ(*out.copy_bytes(), batches[0]);
+  // Continuing a result that already holds data: the next batch does not fit in one more byte.
+  const size_t before = out.total_bytes;
+  auto v = rec::batch_view::parse(batches[0]);
+  auto r2 = read_segment(*s, v->last_offset() + 1, before + 1, INT64_MAX, true, out);
+  ASSERT_TRUE(r2);
+  EXPECT_TRUE(r2->done);
+  EXPECT_EQ(out.total_bytes, before);
+  // max_bytes is honoured exactly: three batches fit in their size, two in one byte less.
+  const size_t three = batches[0].size() + batches[1].size() + batches[2].size();
+  read_result exact, short_by_one;
+  ASSERT_TRUE(read_segment(*s, 0, three, INT64_MAX, true, exact));
+  EXPECT_EQ(*exact.copy_bytes(), joined(batches, 0, 3));
+  ASSERT_TRUE(read_segment(*s, 0, three - 1, INT64_MAX, true, short_by_one));
+  EXPECT_EQ(*short_by_one.copy_bytes(), joined(batches, 0, 2));
+}
+
+TEST_F(seg, ReadStopsBeforeTheUpperBound) {
+  auto s = make(0, 10);
+  const int64_t bound = base_of(batches[5]);
+  read_result out;
+  auto r = read_segment(*s, 0, 1 << 20, bound, true, out);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->done);
+  EXPECT_EQ(*out.copy_bytes(), joined(batches, 0, 5));
+}
+
+TEST_F(seg, ReadOfALaterSegmentStartsAtItsBeginning) {
+  auto s = make(100, 10);
+  read_result out;
+  auto r = read_segment(*s, 42, 1 << 20, INT64_MAX, false, out);  // the offset the previous segment ended at
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->done);
+  EXPECT_EQ(*out.copy_bytes(), joined(batches, 0, batches.size()));
+}
+
+TEST_F(seg, LargeReadsJumpingOverIndexedBatchesStillEndOnTheRightBatch) {
+  auto s = make(0, 300);
+  ASSERT_GT(s->index().size(), 50u);
+  for (size_t max_bytes : {size_t{3000}, size_t{20000}, size_t{45678}}) {
+    size_t n = 0, total = 0;
+    while (n < batches.size() && total + batches[n].size() <= max_bytes) total += batches[n++].size();
+    read_result out;
+    auto r = read_segment(*s, 0, max_bytes, INT64_MAX, true, out);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->done);
+    EXPECT_EQ(*out.copy_bytes(), joined(batches, 0, n)) << "max_bytes " << max_bytes;
+  }
 }
 
 TEST(segment_set, FloorHigherAndSize) {

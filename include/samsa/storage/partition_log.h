@@ -9,8 +9,18 @@
 // Failure model: ENOSPC on append -> errc::disk_full, nothing written, log still usable. A failed fdatasync
 // poisons the log for writes (errc::log_failed) until it is reopened (which re-runs recovery): a failed fsync
 // may have dropped dirty pages, so retrying it and carrying on would be lying about durability.
+//
+// Where each part lives (src/storage/):
+//   partition_log.cc     open, append and rolling, the read loop over segments, timestamp lookups, metadata,
+//                        close, checkpoints, and the log's side of a group-commit round (what it syncs, poisoning)
+//   segment_read.cc      segment::read: the per-segment read (index lookup, header walk, max_bytes, upper bound)
+//   log_loader.{h,cc}    recovery at open: leftovers of interrupted operations, CRC scan from the recovery point,
+//                        torn-tail truncation, index rebuilds, epoch cache and log start restored, checkpoints
+//   group_commit.{h,cc}  fsync rounds: flush waiters, adaptive gathering, the fsyncs, the durable offset
+//   truncation.cc        truncate_to, delete_records_before, apply_retention
+//   compaction.cc        compact
+// Lock order: maint_mu_ (maintenance), the group commit's round lock, mu_, the group commit's commit lock.
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -29,7 +39,9 @@
 #include "samsa/storage/file.h"
 #include "samsa/storage/file_cache.h"
 #include "samsa/storage/flush_scheduler.h"
+#include "samsa/storage/group_commit.h"
 #include "samsa/storage/log_config.h"
+#include "samsa/storage/read_result.h"
 #include "samsa/storage/segment_set.h"
 
 namespace samsa::storage {
@@ -38,22 +50,6 @@ struct append_result {
   int64_t base_offset;
   int64_t last_offset;
   int64_t log_append_time = -1;  // set when the log stamps LogAppendTime
-};
-
-// A byte range of a segment file, ready for sendfile(2). Holding it keeps the descriptor open even if the
-// segment is deleted (retention, truncation) meanwhile.
-struct file_slice {
-  std::shared_ptr<const segment_file> file;
-  int fd() const noexcept { return file->fd(); }
-  uint64_t position = 0;
-  uint32_t length = 0;
-};
-
-struct read_result {
-  std::vector<file_slice> slices;
-  size_t total_bytes = 0;
-  // Copies the slices' bytes into one buffer (tests, small responses).
-  result<std::vector<uint8_t>> copy_bytes() const;
 };
 
 struct timestamp_offset {
@@ -69,7 +65,7 @@ struct open_options {
   std::shared_ptr<file_cache> files;
 };
 
-class partition_log {
+class partition_log final : private group_commit::log_hooks {
  public:
   // Opens (creating if needed) the partition directory, whose name must be `<topic>-<partition>`, and recovers
   // it: segments from the one holding the recovery point on are CRC-scanned and a torn tail truncated; missing
@@ -96,16 +92,16 @@ class partition_log {
 
   int64_t log_start_offset() const;
   int64_t log_end_offset() const;
-  int64_t durable_offset() const noexcept { return durable_.load(std::memory_order_acquire); }
+  int64_t durable_offset() const noexcept { return commit_.durable(); }
   // The recovery point last written to the checkpoint file.
   int64_t recovery_point() const;
 
-  // Group commit; see the header comment. `done` runs on a flusher thread.
-  void flush(std::function<void(std::error_code)> done);
+  // Group commit (see group_commit.h). `done` runs on a flusher thread.
+  void flush(std::function<void(std::error_code)> done) { commit_.flush(std::move(done)); }
   // Blocking variant.
-  std::error_code flush_sync();
+  std::error_code flush_sync() { return commit_.flush_sync(); }
   // Flushes if flush.ms elapsed since the last flush with data pending (called by log_manager's flusher).
-  void maybe_flush(int64_t now_ms);
+  void maybe_flush(int64_t now_ms) { commit_.maybe_flush(now_ms); }
 
   // Whole batches from the one containing `offset`, up to max_bytes (the first whole even when larger), none with
   // base offset >= upper_bound. out_of_range unless log_start_offset <= offset <= log_end_offset.
@@ -148,7 +144,7 @@ class partition_log {
   // {} while healthy; the poisoning error after a failed fsync.
   std::error_code failure() const;
   // Number of fsync rounds (group commits) run so far.
-  uint64_t flush_rounds() const noexcept { return flush_rounds_.load(std::memory_order_relaxed); }
+  uint64_t flush_rounds() const noexcept { return commit_.rounds(); }
 
   // Flushes everything, writes indexes and checkpoints; the log then refuses appends (errc::closed).
   std::error_code close();
@@ -160,28 +156,38 @@ class partition_log {
   result<size_t> compact(int64_t now_ms);
 
  private:
-  struct waiter;
   partition_log(std::filesystem::path dir, std::string topic, int32_t partition, const log_config& c,
                 open_options opts);
-  std::error_code recover();
+  // Recovers the directory (log_loader) and takes the result as the log's state.
+  std::error_code load();
   // leader_epoch < 0: a follower's append (offsets and epochs kept, see append_replicated).
   result<append_result> append_impl(std::span<const std::span<uint8_t>> batches, int32_t leader_epoch);
   std::error_code roll_locked(int64_t now_ms);
-  void schedule_flush_locked();
-  void run_flush();
   void write_checkpoints(bool force);
   std::error_code write_log_start_checkpoint();
   std::error_code write_recovery_point(int64_t rp);
   std::error_code write_epoch_checkpoint_locked();
+  // truncate_to's parts (truncation.cc): where the log restarts empty (-1: it is cut at a batch boundary instead),
+  // and the two cases; mu_ held exclusively, `doomed` collects the segments to delete once it is released.
+  result<int64_t> restart_point_locked(int64_t offset) const;
+  std::error_code restart_locked(int64_t offset, std::vector<segment_set::ptr>& doomed);
+  std::error_code cut_locked(int64_t offset, std::vector<segment_set::ptr>& doomed);
+  // Drops pending syncs of segments no longer in the log.
+  void forget_removed_locked();
   void delete_segments(std::vector<segment_set::ptr> doomed);
   int64_t now() const { return clock_(); }
+
+  // group_commit::log_hooks
+  commit_round begin_round_locked() override;
+  void poison_locked(std::error_code ec) override;
+  void end_round() override;
+  bool flush_due_locked(int64_t now_ms) const override;
 
   const std::filesystem::path dir_;
   const std::string topic_;
   const int32_t partition_;
   const std::string name_;
   std::function<int64_t()> clock_;
-  std::shared_ptr<flush_scheduler> scheduler_;
   std::shared_ptr<file_cache> files_;
 
   mutable std::shared_mutex mu_;  // segments, offsets, indexes, epochs, config
@@ -189,7 +195,6 @@ class partition_log {
   segment_set segments_;
   int64_t log_start_ = 0;
   int64_t leo_ = 0;
-  std::atomic<int64_t> durable_{0};
   std::atomic<int64_t> recovery_point_{0};  // last checkpointed
   leader_epoch_cache epochs_;
   uint64_t epochs_version_ = 0;  // bumped on every change
@@ -199,26 +204,16 @@ class partition_log {
   std::vector<segment_set::ptr> unsynced_;  // rolled segments whose data/indexes are not yet fsynced
   bool dir_dirty_ = false;                  // a segment file was created since the last dir fsync
   int64_t unflushed_messages_ = 0;
+  int64_t last_flush_ms_ = 0;               // when the last fsync round started (flush.ms)
+  int64_t last_checkpoint_ms_ = 0;
 
-  // Serializes maintenance (compaction, truncation, delete-records, retention, close). Taken before flush_mu_.
+  // Serializes maintenance (compaction, truncation, delete-records, retention, close). Taken before the group
+  // commit's round lock.
   std::mutex maint_mu_;
   int64_t cleaned_upto_ = 0;  // compaction: offsets below this were cleaned by a previous pass
-  // Serializes fsync rounds against truncation/retention/close (never taken by append or read).
-  std::mutex flush_mu_;
-  std::mutex commit_mu_;  // waiters_, flush_scheduled_, inflight_
-  std::condition_variable commit_cv_;
-  std::vector<std::function<void(std::error_code)>> waiters_;
-  bool flush_scheduled_ = false;
-  int inflight_ = 0;
-  // Adaptive group commit: a round that finds fewer waiters than the previous round gathered waits briefly (a
-  // fraction of the last fsync's duration) for the rest, instead of splitting the convoy into a small round and
-  // a big one. Written by the flusher under commit_mu_.
-  size_t last_round_waiters_ = 0;
-  int64_t last_sync_ns_ = 0;
-  bool gathering_ = false;
-  int64_t last_flush_ms_ = 0;
-  std::atomic<uint64_t> flush_rounds_{0};
-  int64_t last_checkpoint_ms_ = 0;
+  // fsync rounds (group commit). Declared last: destroyed first, after waiting for a running round, which calls
+  // back into the members above.
+  group_commit commit_;
 };
 
 }  // namespace samsa::storage

@@ -4,13 +4,14 @@
 // cached_file of a file_cache: opened on demand, possibly closed again by the cache unless the segment is pinned
 // (see file_cache.h).
 // Not thread-safe: partition_log serializes mutation under its lock; the .log file itself is read concurrently
-// by position (pread/sendfile) up to a size snapshot taken under that lock.
+// by position (pread/sendfile) up to a size snapshot taken under that lock (see snapshot() and read()).
 #include <sys/uio.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <system_error>
@@ -21,6 +22,7 @@
 #include "samsa/storage/file_cache.h"
 #include "samsa/storage/index.h"
 #include "samsa/storage/log_config.h"
+#include "samsa/storage/read_result.h"
 
 namespace samsa::storage {
 
@@ -62,6 +64,23 @@ class header_reader {
   size_t window_ = max_window;
   size_t reads_ = 0;
   uint8_t buf_[max_window];
+};
+
+// A reader's view of a segment, taken under the owning log's shared lock (segment::snapshot); the read itself then
+// runs without that lock, by file position, up to `end` -- so it never waits for an append or an fsync, and never
+// sees a batch that was only partly written when the snapshot was taken.
+struct segment_snapshot {
+  std::shared_ptr<segment_file> file;
+  uint64_t end = 0;                          // the segment's size at the snapshot
+  uint32_t index_interval_bytes = 0;         // the log's index.interval.bytes at the snapshot
+  bool located = false;                      // whether the entries below were looked up
+  std::optional<offset_entry> below, above;  // index entries at or below / at or after the start offset
+};
+
+// Where a segment read stopped.
+struct segment_read {
+  int64_t next_offset = 0;  // a lower bound of the next offset to read (where the next segment's read starts)
+  bool done = false;        // max_bytes or upper_bound reached (or an unreadable batch after some data): stop there
 };
 
 class segment {
@@ -114,6 +133,17 @@ class segment {
   // The first offset-index entry whose batch ends at or after `offset` (that batch holds `offset` when it starts
   // at or before it).
   std::optional<offset_entry> ceil_entry(int64_t offset) const noexcept;
+  // What read() needs, taken while the caller holds the owning log's lock (shared). `locate`: also look up the index
+  // entries around `offset` (the segment a read starts in; the read of a later segment starts at its beginning).
+  result<segment_snapshot> snapshot(int64_t offset, bool locate, uint32_t index_interval_bytes) const;
+  // The per-segment part of partition_log::read, run without the log's lock: appends to `out` whole batches from the
+  // one holding `offset`, none with base offset >= upper_bound, while out.total_bytes stays within max_bytes -- except
+  // that the first batch of an empty `out` goes whole even when larger (KIP-74), so a consumer always progresses.
+  // Adjacent batches share a slice. `guard`: the owning log's lock, taken shared only around the brief index look-ups
+  // (appends change the index under its exclusive lock). Fails only while `out` is empty (errc::corrupt for an
+  // unreadable batch header); after some data an unreadable header ends the read (done) with what was found.
+  result<segment_read> read(const segment_snapshot& snap, int64_t offset, size_t max_bytes, int64_t upper_bound,
+                            std::shared_mutex& guard, read_result& out) const;
 
   // --- recovery ---
   struct scan_outcome {
