@@ -20,8 +20,16 @@ std::string cell(std::string_view text) {
   return out;
 }
 
+// Concatenation by append (GCC 12's -Wrestrict misfires on `"literal" + std::string` at -O2/-O3).
+template <typename... Parts>
+std::string cat(const Parts&... parts) {
+  std::string s;
+  (s.append(std::string_view(parts)), ...);
+  return s;
+}
+
 std::string default_cell(const key_def& k) {
-  return k.default_value.empty() ? "(empty)" : "`" + std::string(k.default_value) + "`";
+  return k.default_value.empty() ? std::string("(empty)") : cat("`", k.default_value, "`");
 }
 
 std::string_view dynamic_cell(update_mode m) {
@@ -39,31 +47,32 @@ std::string synonym_cell(const key_def& k) {
   if (k.synonym.empty()) return "";
   const key_def* b = find_broker_key(k.synonym);
   const bool read = b != nullptr && b->mode != update_mode::dynamic_only;
-  return "`" + std::string(k.synonym) + "`" + (read ? "" : " (Kafka only)");
+  return cat("`", k.synonym, "`", read ? "" : " (Kafka only)");
 }
 
 std::string broker_keys() {
   std::string out;
   for (const section_info& s : broker_sections) {
-    out += "\n### " + std::string(s.title) + "\n\n";
-    if (!s.intro.empty()) out += std::string(s.intro) + "\n\n";
+    out += cat("\n### ", s.title, "\n\n");
+    if (!s.intro.empty()) out += cat(s.intro, "\n\n");
     out += "| Key | Default | Type | Valid values | Dynamic | Meaning |\n|---|---|---|---|---|---|\n";
     for (const key_def& k : broker_table) {
       if (k.where != s.id) continue;
-      out += "| `" + std::string(k.name) + "` | " + default_cell(k) + " | " + std::string(type_name(k.type)) +
-             " | " + cell(describe(k.valid)) + " | " + std::string(dynamic_cell(k.mode)) + " | " + cell(k.doc) +
-             " |\n";
+      out += cat("| `", k.name, "` | ", default_cell(k), " | ", type_name(k.type), " | ", cell(describe(k.valid)),
+                 " | ", dynamic_cell(k.mode), " | ", cell(k.doc), " |\n");
     }
   }
-  return out + "\n";
+  out += "\n";
+  return out;
 }
 
 std::string topic_keys() {
   std::string out = "\n| Key | Default | Type | Valid values | Broker default | Meaning |\n|---|---|---|---|---|---|\n";
   for (const key_def& k : topic_table)
-    out += "| `" + std::string(k.name) + "` | " + default_cell(k) + " | " + std::string(type_name(k.type)) + " | " +
-           cell(describe(k.valid)) + " | " + synonym_cell(k) + " | " + cell(k.doc) + " |\n";
-  return out + "\n";
+    out += cat("| `", k.name, "` | ", default_cell(k), " | ", type_name(k.type), " | ", cell(describe(k.valid)), " | ",
+               synonym_cell(k), " | ", cell(k.doc), " |\n");
+  out += "\n";
+  return out;
 }
 
 }  // namespace

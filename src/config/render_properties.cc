@@ -28,14 +28,15 @@ std::string comment(std::string_view doc) {
     if (space == std::string::npos) space = plain.size();
     const std::string_view word = std::string_view(plain).substr(pos, space - pos);
     if (line.size() > 1 && line.size() + 1 + word.size() > width) {
-      out += line + "\n";
-      line = "#";
+      out.append(line).append("\n");
+      line.assign(1, '#');  // (not `= "#"`: GCC 12's -Wrestrict misfires on it here)
     }
     line += " ";
     line += word;
     pos = space + 1;
   }
-  return out + line + "\n";
+  out.append(line).append("\n");
+  return out;
 }
 
 }  // namespace
@@ -43,13 +44,13 @@ std::string comment(std::string_view doc) {
 std::string server_properties() {
   std::string out(header);
   for (const section_info& s : broker_sections) {
-    out += "\n# ---- " + std::string(s.title) + " ----\n";
+    out.append("\n# ---- ").append(s.title).append(" ----\n");
     for (const key_def& k : broker_table) {
       if (k.where != s.id || k.mode == update_mode::dynamic_only) continue;
       // Keys without a default, and coarser aliases (which would only repeat their finer key), stay commented out.
       const bool commented = k.default_value.empty() || !k.alias.key.empty();
-      out += "\n" + comment(k.doc) + (commented ? "#" : "") + std::string(k.name) + "=" +
-             std::string(k.default_value) + "\n";
+      out.append("\n").append(comment(k.doc)).append(commented ? "#" : "").append(k.name).append("=");
+      out.append(k.default_value).append("\n");
     }
   }
   return out;
