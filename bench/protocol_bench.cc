@@ -135,7 +135,7 @@ void BM_ProduceV7_DecodeFrame(benchmark::State& state) {
 FetchResponse make_fetch() {
   FetchResponse resp;
   resp.throttle_time_ms = 0;
-  resp.error_code = 0;
+  resp.error_code = kafka_errc::none;
   resp.session_id = 7;
   auto& t = resp.responses.emplace_back();
   t.topic = "bench-topic";

@@ -91,8 +91,8 @@ asio::awaitable<bool> create_topic(const options& opt) {
   t.replication_factor = 1;
   auto r = co_await c.call<protocol::CreateTopicsResponse>(req, 4, 60s);
   if (!r || r->message.topics.empty()) co_return false;
-  const int16_t e = r->message.topics.front().error_code;
-  if (e != 0 && e != 36) co_return false;  // 36: TOPIC_ALREADY_EXISTS
+  const auto e = r->message.topics.front().error_code;
+  if (e != protocol::kafka_errc::none && e != protocol::kafka_errc::topic_already_exists) co_return false;
   // Wait until every partition has a leader.
   protocol::MetadataRequest md;
   md.topics.emplace().emplace_back().name = opt.topic;
@@ -103,7 +103,7 @@ asio::awaitable<bool> create_topic(const options& opt) {
     if (m && !m->message.topics.empty() &&
         static_cast<int>(m->message.topics.front().partitions.size()) == opt.partitions) {
       bool all = true;
-      for (const auto& p : m->message.topics.front().partitions) all &= p.leader_id >= 0 && p.error_code == 0;
+      for (const auto& p : m->message.topics.front().partitions) all &= p.leader_id >= 0 && p.error_code == protocol::kafka_errc::none;
       if (all) co_return true;
     }
     pause.expires_after(100ms);

@@ -183,11 +183,11 @@ void add_quorum(CLI::App& cluster, Context& ctx) {
                            (msg && !msg->empty() ? *msg : rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(code))) + ")" +
                            (hint.empty() ? "" : "; " + hint));
       };
-      if (resp.error_code) fail_code(resp.error_code, resp.error_message);
+      if (resp.error_code != protocol::kafka_errc::none) fail_code(protocol::wire_code(resp.error_code), resp.error_message);
       if (resp.topics.empty() || resp.topics[0].partitions.empty())
         throw CliError(kError, "", "DescribeQuorum to " + w.address() + " returned no partition");
       const auto& p = resp.topics[0].partitions[0];
-      if (p.error_code) fail_code(p.error_code, p.error_message);
+      if (p.error_code != protocol::kafka_errc::none) fail_code(protocol::wire_code(p.error_code), p.error_message);
       int64_t leader_leo = p.high_watermark;
       for (const auto& r : p.current_voters)
         if (r.replica_id == p.leader_id) leader_leo = r.log_end_offset;
@@ -203,7 +203,7 @@ void add_quorum(CLI::App& cluster, Context& ctx) {
         const bool known = r.log_end_offset >= 0;
         int64_t lag = std::max<int64_t>(0, leader_leo - r.log_end_offset);
         std::string status = !voter ? "Observer" : r.replica_id == p.leader_id ? "Leader" : "Follower";
-        tb.add({std::to_string(r.replica_id), status, known ? std::to_string(r.log_end_offset) : "-",
+        tb.add({samsa::to_string(r.replica_id), status, known ? std::to_string(r.log_end_offset) : "-",
                 known ? std::to_string(lag) : "-", ago(r.last_fetch_timestamp), ago(r.last_caught_up_timestamp)});
         (voter ? jv : jo).push_back({{"id", r.replica_id}, {"status", status},
                                      {"log_end_offset", known ? nlohmann::json(r.log_end_offset) : nlohmann::json(nullptr)},
@@ -216,7 +216,7 @@ void add_quorum(CLI::App& cluster, Context& ctx) {
       std::string voters;
       for (const auto& r : p.current_voters) {
         if (!voters.empty()) voters += ',';
-        voters += std::to_string(r.replica_id);
+        voters += samsa::to_string(r.replica_id);
       }
       nlohmann::json j = {{"leader_id", p.leader_id}, {"leader_epoch", p.leader_epoch}, {"high_watermark", p.high_watermark},
                           {"voters", jv}, {"observers", jo}};
@@ -277,11 +277,11 @@ void add_elect_leaders(CLI::App& cluster, Context& ctx) {
         throw CliError(kError, "UNSUPPORTED_VERSION",
                        "the broker at " + w.address() + " speaks only ElectLeaders v0, which has no unclean election");
       auto resp = w.call<protocol::ElectLeadersResponse>(req, *v);
-      if (resp.error_code) {
-        auto err = static_cast<rd_kafka_resp_err_t>(resp.error_code);
+      if (const int16_t code = protocol::wire_code(resp.error_code)) {
+        auto err = static_cast<rd_kafka_resp_err_t>(code);
         std::string hint = hint_for(err);
-        throw CliError(exit_code_for(err), kafka_error_name(resp.error_code),
-                       "ElectLeaders to " + w.address() + ": " + kafka_error_name(resp.error_code) + " (" +
+        throw CliError(exit_code_for(err), kafka_error_name(code),
+                       "ElectLeaders to " + w.address() + ": " + kafka_error_name(code) + " (" +
                            rd_kafka_err2str(err) + ")" + (hint.empty() ? "" : "; " + hint));
       }
       struct Row {
@@ -293,7 +293,7 @@ void add_elect_leaders(CLI::App& cluster, Context& ctx) {
       std::vector<Row> rows;
       for (const auto& t : resp.replica_election_results)
         for (const auto& p : t.partition_result)
-          rows.push_back({t.topic, p.partition_id, p.error_code, p.error_message.value_or("")});
+          rows.push_back({t.topic, p.partition_id, protocol::wire_code(p.error_code), p.error_message.value_or("")});
       std::sort(rows.begin(), rows.end(),
                 [](const Row& a, const Row& b) { return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition); });
       constexpr int16_t election_not_needed = 84, unknown_partition = 3;

@@ -101,8 +101,8 @@ WireClient::WireClient(const Connection& c) : conn_(c), io_(std::make_unique<io>
                        " s (_TRANSPORT: " + errors + "); check -b/--brokers or SAMSA_BROKERS and that the broker is running");
   // ApiVersions v0: understood by every broker, and its response header is always v0.
   auto av = call<protocol::ApiVersionsResponse>(protocol::ApiVersionsRequest{}, 0);
-  if (av.error_code)
-    throw CliError(kError, kafka_error_name(av.error_code), "ApiVersions to " + address_ + " failed: " + kafka_error_name(av.error_code));
+  if (const int16_t code = protocol::wire_code(av.error_code))
+    throw CliError(kError, kafka_error_name(code), "ApiVersions to " + address_ + " failed: " + kafka_error_name(code));
   for (const auto& k : av.api_keys) versions_[k.api_key] = {k.min_version, k.max_version};
 }
 

@@ -13,7 +13,10 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "client.h"
+#include "samsa/base/ids.h"
 #include "samsa/protocol/header.h"
 
 namespace samsa::cli {
@@ -70,3 +73,11 @@ class WireClient {
 std::string kafka_error_name(int16_t code);
 
 }  // namespace samsa::cli
+
+namespace samsa {
+// Ids and epochs of the generated messages go into JSON output as their numbers (found by ADL).
+template <typename Tag, typename Rep>
+void to_json(nlohmann::json& j, strong_id<Tag, Rep> id) {
+  j = id.value();
+}
+}  // namespace samsa

@@ -17,7 +17,7 @@ namespace samsa::cluster {
 namespace asio = boost::asio;
 
 api_error not_active_error(broker_id self) {
-  return {err::not_controller, "node " + std::to_string(self) + " is not the active controller"};
+  return {err::not_controller, "node " + samsa::to_string(self) + " is not the active controller"};
 }
 
 active_controller::active_controller(asio::io_context& io, controller_node& node, node_rpc& rpc)

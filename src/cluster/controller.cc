@@ -57,10 +57,10 @@ api_error check_assignment(const metadata_image& img, partition_id p, const std:
   for (broker_id b : replicas) {
     if (!seen.insert(b).second)
       return {err::invalid_replica_assignment,
-              "The manual partition assignment includes the broker " + std::to_string(b) + " more than once."};
+              "The manual partition assignment includes the broker " + samsa::to_string(b) + " more than once."};
     if (img.broker(b) == nullptr)
       return {err::invalid_replica_assignment,
-              "The manual partition assignment includes broker " + std::to_string(b) + ", but no such broker is registered."};
+              "The manual partition assignment includes broker " + samsa::to_string(b) + ", but no such broker is registered."};
     any_live = any_live || is_live(img, b);
   }
   if (!any_live)
@@ -481,7 +481,7 @@ controller_result<alter_partition_response> controller::alter_partition(const me
   const topic_image* t = img.topic(req.topic_id);
   const partition_state* s = img.partition(req.topic_id, req.partition);
   if (b == nullptr) {
-    res.error = {err::broker_id_not_registered, "Broker " + std::to_string(req.broker) + " is not registered."};
+    res.error = {err::broker_id_not_registered, "Broker " + samsa::to_string(req.broker) + " is not registered."};
     return out;
   }
   if (b->broker_epoch != req.broker_epoch) {
@@ -499,14 +499,14 @@ controller_result<alter_partition_response> controller::alter_partition(const me
   }
   res.state = *s;
   if (s->leader != req.broker) {
-    res.error = {err::invalid_request, "Broker " + std::to_string(req.broker) + " is not the leader of " + t->name +
+    res.error = {err::invalid_request, "Broker " + samsa::to_string(req.broker) + " is not the leader of " + t->name +
                                            "-" + std::to_string(req.partition) + "."};
   } else if (req.leader_epoch < s->leader_epoch) {
-    res.error = {err::fenced_leader_epoch, "Leader epoch " + std::to_string(req.leader_epoch) +
-                                               " is older than the current " + std::to_string(s->leader_epoch) + "."};
+    res.error = {err::fenced_leader_epoch, "Leader epoch " + samsa::to_string(req.leader_epoch) +
+                                               " is older than the current " + samsa::to_string(s->leader_epoch) + "."};
   } else if (req.leader_epoch > s->leader_epoch) {
-    res.error = {err::unknown_leader_epoch, "Leader epoch " + std::to_string(req.leader_epoch) +
-                                                " is newer than the current " + std::to_string(s->leader_epoch) + "."};
+    res.error = {err::unknown_leader_epoch, "Leader epoch " + samsa::to_string(req.leader_epoch) +
+                                                " is newer than the current " + samsa::to_string(s->leader_epoch) + "."};
   } else if (req.partition_epoch != s->partition_epoch) {
     res.error = {err::invalid_update_version, "Partition epoch " + std::to_string(req.partition_epoch) +
                                                   " does not match the current " +
@@ -516,16 +516,16 @@ controller_result<alter_partition_response> controller::alter_partition(const me
   std::set<broker_id> seen;
   for (broker_id m : req.new_isr) {
     if (!seen.insert(m).second) {
-      res.error = {err::invalid_request, "The new ISR lists broker " + std::to_string(m) + " more than once."};
+      res.error = {err::invalid_request, "The new ISR lists broker " + samsa::to_string(m) + " more than once."};
     } else if (std::find(s->replicas.begin(), s->replicas.end(), m) == s->replicas.end()) {
-      res.error = {err::invalid_request, "The new ISR contains broker " + std::to_string(m) + ", not a replica."};
+      res.error = {err::invalid_request, "The new ISR contains broker " + samsa::to_string(m) + ", not a replica."};
     } else if (!is_live(img, m)) {
-      res.error = {err::ineligible_replica, "The new ISR contains broker " + std::to_string(m) + ", which is fenced."};
+      res.error = {err::ineligible_replica, "The new ISR contains broker " + samsa::to_string(m) + ", which is fenced."};
     }
     if (!res.error.ok()) return out;
   }
   if (!seen.count(req.broker)) {
-    res.error = {err::invalid_request, "The new ISR must contain the leader " + std::to_string(req.broker) + "."};
+    res.error = {err::invalid_request, "The new ISR must contain the leader " + samsa::to_string(req.broker) + "."};
     return out;
   }
   if (auto done = complete_reassignment(req.topic_id, req.partition, *s, req.new_isr)) {
@@ -638,7 +638,7 @@ controller_result<producer_ids_response> controller::allocate_producer_ids(const
   controller_result<producer_ids_response> out;
   const broker_registration* b = img.broker(broker);
   if (b == nullptr) {
-    out.response.error = {err::broker_id_not_registered, "Broker " + std::to_string(broker) + " is not registered."};
+    out.response.error = {err::broker_id_not_registered, "Broker " + samsa::to_string(broker) + " is not registered."};
   } else if (b->broker_epoch != broker_epoch) {
     out.response.error = {err::stale_broker_epoch, "Stale broker epoch " + std::to_string(broker_epoch) + "."};
   } else {

@@ -57,7 +57,7 @@ controller_result<broker_registration_response> controller::register_broker(cons
     auto it = last_contact_ms_.find(req.id);
     if (it != last_contact_ms_.end() && now_ms - it->second <= cfg_.broker_session_timeout_ms) {
       out.response.error = {err::duplicate_broker_registration,
-                            "Another broker is registered with broker id " + std::to_string(req.id) +
+                            "Another broker is registered with broker id " + samsa::to_string(req.id) +
                                 " and its session has not expired."};
       return out;
     }
@@ -85,7 +85,7 @@ controller_result<broker_heartbeat_response> controller::heartbeat(const metadat
   auto& res = out.response;
   const broker_registration* b = img.broker(req.id);
   if (b == nullptr) {
-    res.error = {err::broker_id_not_registered, "Broker " + std::to_string(req.id) + " is not registered."};
+    res.error = {err::broker_id_not_registered, "Broker " + samsa::to_string(req.id) + " is not registered."};
     return out;
   }
   if (b->broker_epoch != req.broker_epoch) {

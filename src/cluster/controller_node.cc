@@ -37,21 +37,21 @@ result<std::unique_ptr<controller_node>> controller_node::open(asio::io_context&
   d.dir = n->opt_.dir;
   d.listen = n->opt_.listen;
   d.tick = n->opt_.tick;
-  d.raft.id = static_cast<raft::node_id>(n->opt_.node_id);
-  for (const auto& [id, ep] : n->opt_.voters) d.raft.voters.push_back(static_cast<raft::node_id>(id));
+  d.raft.id = static_cast<raft::node_id>(n->opt_.node_id.value());
+  for (const auto& [id, ep] : n->opt_.voters) d.raft.voters.push_back(static_cast<raft::node_id>(id.value()));
   // An observer's core is a placeholder the driver never runs (it must name itself to be valid).
   if (d.raft.voters.empty() || n->opt_.observer) d.raft.voters.push_back(d.raft.id);
   d.observer = n->opt_.observer;
   const auto tick_ms = std::max<int64_t>(1, n->opt_.tick.count());
   d.raft.election_tick = static_cast<int>(std::max<int64_t>(2, n->opt_.election_timeout_ms / tick_ms));
   d.raft.heartbeat_tick = std::max(1, d.raft.election_tick / 10);
-  d.raft.seed = static_cast<uint64_t>(n->opt_.node_id) * 0x9E3779B97F4A7C15ull ^
+  d.raft.seed = static_cast<uint64_t>(n->opt_.node_id.value()) * 0x9E3779B97F4A7C15ull ^
                 static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   auto drv = raft::driver::open(io, std::move(d), *n);
   if (!drv) return drv.error();
   n->driver_ = std::move(*drv);
   std::map<raft::node_id, asio::ip::tcp::endpoint> peers;
-  for (const auto& [id, ep] : n->opt_.voters) peers[static_cast<raft::node_id>(id)] = ep;
+  for (const auto& [id, ep] : n->opt_.voters) peers[static_cast<raft::node_id>(id.value())] = ep;
   n->driver_->set_peers(peers);
   n->rpc_->attach(n->driver_);
   n->driver_->set_app_handler([rpc = n->rpc_.get()](raft::node_id from, std::string_view payload) {

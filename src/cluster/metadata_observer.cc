@@ -52,7 +52,7 @@ std::optional<protocol::MetadataLogFetchResponse> metadata_observer::serve(broke
   if (ec || q.reply_port == 0 || q.after_index < 0) return std::nullopt;
   // The observer is no voter: tell the transport where to send our answers.
   if (!node_.options().voters.count(from))
-    node_.driver_->ensure_peer(static_cast<raft::node_id>(from), asio::ip::tcp::endpoint(addr, q.reply_port));
+    node_.driver_->ensure_peer(static_cast<raft::node_id>(from.value()), asio::ip::tcp::endpoint(addr, q.reply_port));
   protocol::MetadataLogFetchResponse out;
   const raft::core& core = node_.driver_->raft();
   out.leader_id = node_.leader_id();

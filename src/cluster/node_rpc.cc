@@ -45,7 +45,7 @@ asio::awaitable<std::optional<node_rpc::bytes>> node_rpc::call_raw(broker_id nod
   if (node == self_) {
     asio::co_spawn(io_, serve_frame(self_, msg.substr(1)), asio::detached);
   } else {
-    driver_->send_app(static_cast<raft::node_id>(node), msg);
+    driver_->send_app(static_cast<raft::node_id>(node.value()), msg);
   }
   boost::system::error_code ec;
   if (!p->reply) co_await p->timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -83,7 +83,7 @@ asio::awaitable<void> node_rpc::serve_frame(broker_id from, std::string frame) {
   }
   std::string msg(1, response_mark);
   msg.append(out.begin(), out.end());
-  driver_->send_app(static_cast<raft::node_id>(from), msg);
+  driver_->send_app(static_cast<raft::node_id>(from.value()), msg);
 }
 
 void node_rpc::on_app_message(broker_id from, std::string_view payload) {

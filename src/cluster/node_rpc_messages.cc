@@ -2,9 +2,9 @@
 
 namespace samsa::cluster {
 
-api_error error_of(int16_t code) {
+api_error error_of(protocol::kafka_errc code) {
   if (code == err::none) return {};
-  return {code, "the controller answered error " + std::to_string(code)};
+  return {code, "the controller answered error " + std::to_string(protocol::wire_code(code))};
 }
 
 protocol::BrokerRegistrationRequest to_message(const broker_registration_request& q) {
@@ -118,11 +118,12 @@ protocol::AlterPartitionResponse to_message(const alter_partition_request& q, co
 alter_partition_response from_message(const protocol::AlterPartitionResponse& m) {
   alter_partition_response r;
   if (m.topics.size() != 1 || m.topics.front().partitions.size() != 1) {
-    r.error = m.error_code ? error_of(m.error_code) : api_error{err::unknown_server_error, "malformed AlterPartition reply"};
+    r.error = m.error_code != err::none ? error_of(m.error_code)
+                                        : api_error{err::unknown_server_error, "malformed AlterPartition reply"};
     return r;
   }
   const auto& p = m.topics.front().partitions.front();
-  r.error = error_of(m.error_code ? m.error_code : p.error_code);
+  r.error = error_of(m.error_code != err::none ? m.error_code : p.error_code);
   r.state.replicas = p.replicas;
   r.state.isr = p.isr;
   r.state.leader = p.leader_id;

@@ -16,7 +16,7 @@ inline constexpr int16_t alter_partition_version = 2;  // topic ids, a plain ISR
 inline constexpr int16_t metadata_fetch_version = 0;
 
 // The error of a response that carries only a code.
-api_error error_of(int16_t code);
+api_error error_of(protocol::kafka_errc code);
 
 protocol::BrokerRegistrationRequest to_message(const broker_registration_request& q);
 broker_registration_request from_message(const protocol::BrokerRegistrationRequest& m);

@@ -17,7 +17,7 @@ std::optional<partition_change_record> make_partition_change(const uuid& topic, 
   c.partition = p;
   c.leader = leader;
   c.isr = std::move(isr);
-  c.leader_epoch = leader != cur.leader ? cur.leader_epoch + 1 : cur.leader_epoch;
+  c.leader_epoch = leader != cur.leader ? cur.leader_epoch.next() : cur.leader_epoch;
   c.partition_epoch = cur.partition_epoch + 1;
   return c;
 }
@@ -61,9 +61,9 @@ std::optional<std::string> check_partition_invariants(const partition_state& s) 
   if (s.isr.empty()) return "empty ISR";
   if (dup(s.isr)) return "duplicate ISR members";
   for (broker_id b : s.isr)
-    if (!contains(s.replicas, b)) return "ISR member " + std::to_string(b) + " is not a replica";
+    if (!contains(s.replicas, b)) return "ISR member " + samsa::to_string(b) + " is not a replica";
   if (s.leader != no_leader && !contains(s.isr, s.leader))
-    return "leader " + std::to_string(s.leader) + " is not in the ISR";
+    return "leader " + samsa::to_string(s.leader) + " is not in the ISR";
   if (s.leader_epoch < 0 || s.partition_epoch < 0) return "negative epoch";
   return std::nullopt;
 }

@@ -42,7 +42,7 @@ std::optional<partition_reassignment_record> complete_reassignment(const uuid& t
         next.leader = b;
         break;
       }
-    next.leader_epoch = cur.leader_epoch + 1;
+    next.leader_epoch = cur.leader_epoch.next();
   }
   next.partition_epoch = cur.partition_epoch + 1;
   next.adding.clear();
@@ -84,7 +84,7 @@ controller_result<std::vector<reassignment_result>> controller::alter_partition_
         auto e = elect_leader(next, next.isr, [&](broker_id b) { return img.broker(b) && !img.broker(b)->fenced; },
                               false);
         next.leader = e.leader;
-        next.leader_epoch = cur->leader_epoch + 1;
+        next.leader_epoch = cur->leader_epoch.next();
       }
     } else {
       const auto& target = *q.replicas;

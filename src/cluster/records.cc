@@ -200,7 +200,7 @@ result<std::vector<metadata_record>> decode_batch(std::string_view bytes) {
 namespace {
 std::string ids(const std::vector<broker_id>& v) {
   std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + samsa::to_string(v[i]);
   return s + "]";
 }
 }  // namespace

@@ -50,7 +50,7 @@ std::vector<int32_t> coordinator::led_partitions() const {
   return out;
 }
 
-int16_t coordinator::ownership(std::string_view group_id) const {
+kafka_errc coordinator::ownership(std::string_view group_id) const {
   if (backend_.offsets_partition_count() <= 0) return err::coordinator_not_available;
   auto it = owned_.find(partition_for(group_id));
   if (it == owned_.end()) return err::not_coordinator;
@@ -213,7 +213,7 @@ void coordinator::load_partition(int32_t p) {
                n_records, skipped, n_groups);
 }
 
-int16_t coordinator::ensure_offsets_topic() {
+kafka_errc coordinator::ensure_offsets_topic() {
   if (backend_.offsets_partition_count() > 0) return err::none;
   backend_.create_offsets_topic(std::max(cfg_.offsets_topic_num_partitions, 1));
   return backend_.offsets_partition_count() > 0 ? err::none : err::coordinator_not_available;
@@ -260,13 +260,13 @@ std::optional<committed_offset> coordinator::committed(const std::string& group_
 namespace {
 
 // How Kafka's GroupMetadataManager answers a failed append of commit records (Errors.java numbering).
-int16_t commit_error(int16_t append_error) {
+kafka_errc commit_error(kafka_errc append_error) {
   switch (append_error) {
     case err::none:
       return err::none;
     case err::unknown_topic_or_partition:
-    case 19:  // NOT_ENOUGH_REPLICAS
-    case 20:  // NOT_ENOUGH_REPLICAS_AFTER_APPEND
+    case err::not_enough_replicas:
+    case err::not_enough_replicas_after_append:
     case err::request_timed_out:
       return err::coordinator_not_available;
     case err::message_too_large:
@@ -281,8 +281,8 @@ int16_t commit_error(int16_t append_error) {
 }  // namespace
 
 void coordinator::write(const std::string& group_id, std::vector<record> recs, bool durable,
-                        std::function<void(int16_t)> done) {
-  auto fail = [&](int16_t e) {
+                        std::function<void(kafka_errc)> done) {
+  auto fail = [&](kafka_errc e) {
     if (done) done(e);
   };
   const int32_t p = partition_for(group_id);
@@ -306,13 +306,13 @@ void coordinator::write(const std::string& group_id, std::vector<record> recs, b
   if (!durable) return fail(err::none);
   std::weak_ptr<bool> alive = alive_;
   const uint64_t term = owned->second.term;
-  backend_.when_committed(p, r.last_offset + 1, [this, alive, p, term, done = std::move(done)](int16_t e) {
+  backend_.when_committed(p, r.last_offset + 1, [this, alive, p, term, done = std::move(done)](kafka_errc e) {
     if (alive.expired()) return;
-    if (e) spdlog::warn("[{}-{}] group records not committed: error {}", offsets_topic, p, e);
+    if (e != err::none) spdlog::warn("[{}-{}] group records not committed: error {}", offsets_topic, p, e);
     // Resigned (or led again) meanwhile: whatever the log says now, this coordinator's answer is no longer
     // authoritative.
     auto it = owned_.find(p);
-    if (!e && (it == owned_.end() || it->second.term != term)) e = err::not_leader_or_follower;
+    if (e == err::none && (it == owned_.end() || it->second.term != term)) e = err::not_leader_or_follower;
     if (done) done(commit_error(e));
   });
 }
@@ -326,7 +326,7 @@ void coordinator::store_group(const group& g) {
 // ---- group membership ------------------------------------------------------------------------------------
 
 void coordinator::join(const std::string& group_id, join_request req, join_callback cb) {
-  auto fail = [&](int16_t e) {
+  auto fail = [&](kafka_errc e) {
     join_result r;
     r.error = e;
     r.member_id = req.member_id;
@@ -334,7 +334,7 @@ void coordinator::join(const std::string& group_id, join_request req, join_callb
   };
   if (group_id.empty()) return fail(err::invalid_group_id);
   if (ensure_offsets_topic() != err::none) return fail(err::coordinator_not_available);
-  if (const int16_t o = ownership(group_id)) return fail(o);
+  if (const auto o = ownership(group_id); o != err::none) return fail(o);
   if (req.session_timeout_ms < cfg_.min_session_timeout_ms || req.session_timeout_ms > cfg_.max_session_timeout_ms)
     return fail(err::invalid_session_timeout);
   if (req.rebalance_timeout_ms <= 0) req.rebalance_timeout_ms = req.session_timeout_ms;
@@ -354,32 +354,32 @@ void coordinator::join(const std::string& group_id, join_request req, join_callb
 }
 
 void coordinator::sync(const std::string& group_id, sync_request req, sync_callback cb) {
-  auto fail = [&](int16_t e) {
+  auto fail = [&](kafka_errc e) {
     sync_result r;
     r.error = e;
     cb(std::move(r));
   };
   if (group_id.empty()) return fail(err::invalid_group_id);
-  if (const int16_t o = ownership(group_id)) return fail(o);
+  if (const auto o = ownership(group_id); o != err::none) return fail(o);
   entry* e = find(group_id);
   if (!e) return fail(err::unknown_member_id);
   e->g->sync(std::move(req), clock_(), std::move(cb));
 }
 
-int16_t coordinator::heartbeat(const std::string& group_id, const std::string& member_id,
+kafka_errc coordinator::heartbeat(const std::string& group_id, const std::string& member_id,
                                const std::optional<std::string>& instance_id, int32_t generation) {
   if (group_id.empty()) return err::invalid_group_id;
-  if (const int16_t o = ownership(group_id)) return o;
+  if (const auto o = ownership(group_id); o != err::none) return o;
   entry* e = find(group_id);
   if (!e) return err::unknown_member_id;
   return e->g->heartbeat(member_id, instance_id, generation, clock_());
 }
 
-std::pair<int16_t, std::vector<int16_t>> coordinator::leave(const std::string& group_id,
+std::pair<kafka_errc, std::vector<kafka_errc>> coordinator::leave(const std::string& group_id,
                                                             const std::vector<leave_member>& members) {
   if (group_id.empty()) return {err::invalid_group_id, {}};
-  if (const int16_t o = ownership(group_id)) return {o, {}};
-  std::vector<int16_t> errors;
+  if (const auto o = ownership(group_id); o != err::none) return {o, {}};
+  std::vector<kafka_errc> errors;
   entry* e = find(group_id);
   for (const auto& m : members) {
     if (!e) {
@@ -395,26 +395,26 @@ std::pair<int16_t, std::vector<int16_t>> coordinator::leave(const std::string& g
 
 void coordinator::commit(const std::string& group_id, const std::string& member_id,
                          const std::optional<std::string>& instance_id, int32_t generation,
-                         std::vector<commit_entry> entries, std::function<void(std::vector<int16_t>)> done) {
-  std::vector<int16_t> errors(entries.size(), err::none);
-  auto all = [&](int16_t e) {
-    for (size_t i = 0; i < entries.size(); ++i) errors[i] = entries[i].error ? entries[i].error : e;
+                         std::vector<commit_entry> entries, std::function<void(std::vector<kafka_errc>)> done) {
+  std::vector<kafka_errc> errors(entries.size(), err::none);
+  auto all = [&](kafka_errc e) {
+    for (size_t i = 0; i < entries.size(); ++i) errors[i] = entries[i].error != err::none ? entries[i].error : e;
     done(std::move(errors));
   };
   if (ensure_offsets_topic() != err::none) return all(err::coordinator_not_available);
-  if (const int16_t o = ownership(group_id)) return all(o);
+  if (const auto o = ownership(group_id); o != err::none) return all(o);
   const int64_t now = clock_();
   entry* e = find(group_id);
   if (!e) {
     if (generation >= 0) return all(err::illegal_generation);
     e = &get_or_create(group_id);
   }
-  if (const int16_t v = e->g->validate_commit(member_id, instance_id, generation, now)) return all(v);
+  if (const auto v = e->g->validate_commit(member_id, instance_id, generation, now); v != err::none) return all(v);
   std::vector<record> recs;
   std::vector<size_t> written;
   for (size_t i = 0; i < entries.size(); ++i) {
     auto& c = entries[i];
-    if (c.error) {
+    if (c.error != err::none) {
       errors[i] = c.error;
       continue;
     }
@@ -429,8 +429,8 @@ void coordinator::commit(const std::string& group_id, const std::string& member_
   if (recs.empty()) return done(std::move(errors));
   write(group_id, std::move(recs), true,
         [this, group_id, entries = std::move(entries), written, errors, now, done = std::move(done)](
-            int16_t error) mutable {
-          if (error) {
+            kafka_errc error) mutable {
+          if (error != err::none) {
             spdlog::error("group {}: offset commit not stored: error {}", group_id, error);
             for (size_t i : written) errors[i] = error;
             return done(std::move(errors));
@@ -447,17 +447,17 @@ void coordinator::commit(const std::string& group_id, const std::string& member_
         });
 }
 
-int16_t coordinator::fetch_offsets(
+kafka_errc coordinator::fetch_offsets(
     const std::string& group_id, const std::optional<std::vector<std::pair<std::string, std::vector<int32_t>>>>& topics,
     std::vector<std::pair<std::string, std::vector<fetched_offset>>>& out) const {
   out.clear();
-  const int16_t owner = ownership(group_id);
+  const auto owner = ownership(group_id);
   if (owner == err::coordinator_not_available) backend_.create_offsets_topic(std::max(cfg_.offsets_topic_num_partitions, 1));
-  const entry* e = owner ? nullptr : find(group_id);
+  const entry* e = owner != err::none ? nullptr : find(group_id);
   auto one = [&](const std::string& topic, int32_t partition) {
     fetched_offset f;
     f.partition = partition;
-    if (owner) {
+    if (owner != err::none) {
       f.error = owner;
       return f;
     }
@@ -488,7 +488,7 @@ int16_t coordinator::fetch_offsets(
 group_description coordinator::describe(const std::string& group_id) const {
   group_description d;
   d.group_id = group_id;
-  if (const int16_t o = ownership(group_id)) {
+  if (const auto o = ownership(group_id); o != err::none) {
     d.error = o;
     d.state = "";
     return d;
@@ -503,7 +503,7 @@ group_description coordinator::describe(const std::string& group_id) const {
   return d;
 }
 
-int16_t coordinator::list(std::vector<listed_group>& out) const {
+kafka_errc coordinator::list(std::vector<listed_group>& out) const {
   out.clear();
   for (const auto& [id, e] : groups_) {
     if (e.g->state() == group_state::dead) continue;
@@ -512,15 +512,15 @@ int16_t coordinator::list(std::vector<listed_group>& out) const {
   return fully_loaded() ? err::none : err::coordinator_load_in_progress;
 }
 
-void coordinator::delete_groups(const std::vector<std::string>& ids, std::function<void(std::vector<int16_t>)> done) {
-  auto errors = std::make_shared<std::vector<int16_t>>(ids.size(), err::none);
+void coordinator::delete_groups(const std::vector<std::string>& ids, std::function<void(std::vector<kafka_errc>)> done) {
+  auto errors = std::make_shared<std::vector<kafka_errc>>(ids.size(), err::none);
   auto remaining = std::make_shared<size_t>(1);
   auto finish = [errors, remaining, done = std::move(done)]() {
     if (--*remaining == 0) done(std::move(*errors));
   };
   for (size_t i = 0; i < ids.size(); ++i) {
     const std::string& id = ids[i];
-    if (const int16_t o = ownership(id)) {
+    if (const auto o = ownership(id); o != err::none) {
       (*errors)[i] = o;
       continue;
     }
@@ -540,8 +540,8 @@ void coordinator::delete_groups(const std::vector<std::string>& ids, std::functi
     e->g->make_dead(err::coordinator_not_available);
     groups_.erase(id);
     ++*remaining;
-    write(id, std::move(recs), true, [errors, i, finish, id](int16_t error) {
-      if (error) {
+    write(id, std::move(recs), true, [errors, i, finish, id](kafka_errc error) {
+      if (error != err::none) {
         spdlog::error("group {}: delete not stored: error {}", id, error);
         (*errors)[i] = error;
       }
@@ -552,9 +552,9 @@ void coordinator::delete_groups(const std::vector<std::string>& ids, std::functi
 }
 
 void coordinator::delete_offsets(const std::string& group_id, const std::vector<topic_partition>& tps,
-                                 std::function<void(int16_t, std::vector<int16_t>)> done) {
-  std::vector<int16_t> errors(tps.size(), err::none);
-  if (const int16_t o = ownership(group_id)) return done(o, {});
+                                 std::function<void(kafka_errc, std::vector<kafka_errc>)> done) {
+  std::vector<kafka_errc> errors(tps.size(), err::none);
+  if (const auto o = ownership(group_id); o != err::none) return done(o, {});
   entry* e = find(group_id);
   if (!e || e->g->state() == group_state::dead) return done(err::group_id_not_found, {});
   const group& g = *e->g;
@@ -576,7 +576,7 @@ void coordinator::delete_offsets(const std::string& group_id, const std::vector<
   }
   if (recs.empty()) return done(err::none, std::move(errors));
   write(group_id, std::move(recs), true,
-        [errors = std::move(errors), done = std::move(done)](int16_t error) mutable {
+        [errors = std::move(errors), done = std::move(done)](kafka_errc error) mutable {
           done(error, std::move(errors));
         });
 }

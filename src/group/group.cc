@@ -97,7 +97,7 @@ std::string group::select_protocol() const {
   return best;
 }
 
-join_result group::result_for(const member& m, int16_t error) const {
+join_result group::result_for(const member& m, kafka_errc error) const {
   join_result r;
   r.error = error;
   r.generation = generation_;
@@ -109,7 +109,7 @@ join_result group::result_for(const member& m, int16_t error) const {
 }
 
 void group::join(join_request req, int64_t now, join_callback cb) {
-  auto fail = [&](int16_t error, std::string member_id = {}) {
+  auto fail = [&](kafka_errc error, std::string member_id = {}) {
     join_result r;
     r.error = error;
     r.member_id = std::move(member_id);
@@ -374,7 +374,7 @@ void group::complete_join(int64_t now) {
 }
 
 void group::sync(sync_request req, int64_t now, sync_callback cb) {
-  auto fail = [&](int16_t error) {
+  auto fail = [&](kafka_errc error) {
     sync_result r;
     r.error = error;
     cb(std::move(r));
@@ -437,7 +437,7 @@ void group::sync(sync_request req, int64_t now, sync_callback cb) {
   }
 }
 
-int16_t group::heartbeat(const std::string& member_id, const std::optional<std::string>& instance_id,
+kafka_errc group::heartbeat(const std::string& member_id, const std::optional<std::string>& instance_id,
                          int32_t generation, int64_t now) {
   if (state_ == group_state::dead) return err::coordinator_not_available;
   if (instance_id) {
@@ -457,7 +457,7 @@ int16_t group::heartbeat(const std::string& member_id, const std::optional<std::
   return err::unknown_server_error;
 }
 
-int16_t group::leave(const std::string& member_id, const std::optional<std::string>& instance_id, int64_t now) {
+kafka_errc group::leave(const std::string& member_id, const std::optional<std::string>& instance_id, int64_t now) {
   if (state_ == group_state::dead) return err::coordinator_not_available;
   std::string id = member_id;
   if (instance_id) {
@@ -510,7 +510,7 @@ void group::remove_member(const std::string& id, int64_t now) {
   }
 }
 
-int16_t group::validate_commit(const std::string& member_id, const std::optional<std::string>& instance_id,
+kafka_errc group::validate_commit(const std::string& member_id, const std::optional<std::string>& instance_id,
                                int32_t generation, int64_t now) {
   if (state_ == group_state::dead) return err::coordinator_not_available;
   if (generation < 0 && member_id.empty() && state_ == group_state::empty) return err::none;  // simple commit
@@ -645,7 +645,7 @@ void group::restore(const group_snapshot& s, int64_t now) {
   }
 }
 
-void group::make_dead(int16_t error) {
+void group::make_dead(kafka_errc error) {
   for (auto& [id, m] : members_) {
     if (m.awaiting_join) {
       join_result r;

@@ -36,10 +36,10 @@ asio::awaitable<void> wait_for_change(purgatory& q, std::span<const partition* c
   for (const partition* k : keys) q.unwatch(k, &w);
 }
 
-asio::awaitable<int16_t> await_replication(purgatory& q, std::shared_ptr<partition> p, int32_t leader_epoch,
+asio::awaitable<protocol::kafka_errc> await_replication(purgatory& q, std::shared_ptr<partition> p, samsa::leader_epoch epoch,
                                            int64_t end, std::chrono::steady_clock::time_point deadline) {
   for (;;) {
-    if (auto outcome = p->replication_outcome(leader_epoch, end)) co_return *outcome;
+    if (auto outcome = p->replication_outcome(epoch, end)) co_return *outcome;
     if (std::chrono::steady_clock::now() >= deadline) co_return protocol::kafka_error::request_timed_out;
     const partition* key = p.get();
     co_await wait_for_change(q, std::span<const partition* const>(&key, 1), deadline);

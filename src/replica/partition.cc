@@ -12,7 +12,7 @@ namespace samsa::replica {
 
 namespace ke = protocol::kafka_error;
 
-bool isr_change_outcome_unknown(int16_t code) noexcept {
+bool isr_change_outcome_unknown(protocol::kafka_errc code) noexcept {
   return code == ke::not_controller || code == ke::request_timed_out || code == ke::unknown_server_error ||
          code == ke::invalid_update_version || code == ke::fenced_leader_epoch || code == ke::unknown_leader_epoch;
 }
@@ -54,7 +54,7 @@ void partition::on_removed() {
   leader_.reset();
 }
 
-int16_t partition::check_leader_epoch(int32_t requested) const noexcept {
+protocol::kafka_errc partition::check_leader_epoch(samsa::leader_epoch requested) const noexcept {
   if (requested < 0 || requested == leader_epoch_) return ke::none;
   return requested < leader_epoch_ ? ke::fenced_leader_epoch : ke::unknown_leader_epoch;
 }
@@ -93,7 +93,7 @@ append_outcome partition::append(std::span<uint8_t> batch, const records::batch_
     out.error = ke::not_enough_replicas;
     return out;
   }
-  auto r = log_->append(batch, leader_epoch_);
+  auto r = log_->append(batch, leader_epoch_.value());
   if (!r) {
     spdlog::error("[{}-{}] append failed: {}", topic_, index_, r.error().message());
     out.error = ke::kafka_storage_error;
@@ -107,13 +107,13 @@ append_outcome partition::append(std::span<uint8_t> batch, const records::batch_
   return out;
 }
 
-append_outcome partition::append_internal(std::span<uint8_t> batch, int32_t leader_epoch) {
+append_outcome partition::append_internal(std::span<uint8_t> batch, samsa::leader_epoch epoch) {
   append_outcome out;
-  if (!is_leader_ || leader_epoch != leader_epoch_) {
+  if (!is_leader_ || epoch != leader_epoch_) {
     out.error = ke::not_leader_or_follower;
     return out;
   }
-  auto r = log_->append(batch, leader_epoch_);
+  auto r = log_->append(batch, leader_epoch_.value());
   if (!r) {
     spdlog::error("[{}-{}] append failed: {}", topic_, index_, r.error().message());
     out.error = ke::kafka_storage_error;
@@ -125,8 +125,8 @@ append_outcome partition::append_internal(std::span<uint8_t> batch, int32_t lead
   return out;
 }
 
-std::optional<int16_t> partition::replication_outcome(int32_t leader_epoch, int64_t end) const {
-  if (!is_leader_ || leader_epoch_ != leader_epoch || !leader_) return ke::not_leader_or_follower;
+std::optional<protocol::kafka_errc> partition::replication_outcome(samsa::leader_epoch epoch, int64_t end) const {
+  if (!is_leader_ || leader_epoch_ != epoch || !leader_) return ke::not_leader_or_follower;
   if (hwm_ < end) return std::nullopt;
   if (static_cast<int32_t>(leader_->isr().size()) < limits_.min_insync_replicas)
     return ke::not_enough_replicas_after_append;
@@ -161,17 +161,17 @@ fetch_read partition::read(int64_t offset, size_t max_bytes, bool from_follower)
   return out;
 }
 
-epoch_end partition::end_offset_for_epoch(int32_t epoch) const {
+epoch_end partition::end_offset_for_epoch(samsa::leader_epoch epoch) const {
   epoch_end out;
-  auto [e, end] = log_->end_offset_for_epoch(epoch);
-  // The leader's current epoch has no batch yet when nothing was produced since it was elected: it ends at the
-  // log end like the latest epoch does.
-  if (epoch >= leader_epoch_ && e < leader_epoch_) {
-    e = leader_epoch_;
-    end = log_->log_end_offset();
-  }
+  auto [e, end] = log_->end_offset_for_epoch(epoch.value());
   out.epoch = e;
   out.end_offset = end;
+  // The leader's current epoch has no batch yet when nothing was produced since it was elected: it ends at the
+  // log end like the latest epoch does.
+  if (epoch >= leader_epoch_ && out.epoch < leader_epoch_) {
+    out.epoch = leader_epoch_;
+    out.end_offset = log_->log_end_offset();
+  }
   return out;
 }
 
@@ -228,10 +228,10 @@ isr_change_next partition::on_isr_change_response(const cluster::alter_partition
 
 // ---- follower side ----
 
-bool partition::truncate_to_leader(int32_t leader_epoch, int64_t leader_end_offset) {
+bool partition::truncate_to_leader(samsa::leader_epoch epoch, int64_t leader_end_offset) {
   const int64_t leo = log_->log_end_offset();
-  const auto t = cluster::follower_truncation_point(leo, hwm_, leader_epoch, leader_end_offset,
-                                                    log_->end_offset_for_epoch(leader_epoch));
+  const auto t = cluster::follower_truncation_point(leo, hwm_, epoch.value(), leader_end_offset,
+                                                    log_->end_offset_for_epoch(epoch.value()));
   if (t.offset < leo) {
     auto r = log_->truncate_to(t.offset);
     if (!r) {
@@ -239,7 +239,7 @@ bool partition::truncate_to_leader(int32_t leader_epoch, int64_t leader_end_offs
       return false;
     }
     spdlog::info("[{}-{}] truncated from {} to {} to match the leader (its epoch {} ends at {})", topic_, index_,
-                 leo, *r, leader_epoch, leader_end_offset);
+                 leo, *r, epoch, leader_end_offset);
     hwm_ = std::min(hwm_, *r);
     rebuild_producer_state();
   }

@@ -181,7 +181,7 @@ bool partition_manager::throttled(const partition& p, broker_id replica, bool as
   const auto v = image_->config(cluster::resource_type::topic, p.topic(),
                                 as_leader ? config::topic_key("leader.replication.throttled.replicas").name
                                           : config::topic_key("follower.replication.throttled.replicas").name);
-  if (!v || !replica_throttled(*v, p.index(), replica)) return false;
+  if (!v || !replica_throttled(*v, p.index(), replica.value())) return false;
   const auto* s = image_->partition(p.topic_id(), p.index());
   return s == nullptr || std::find(s->isr.begin(), s->isr.end(), replica) == s->isr.end();
 }

@@ -20,7 +20,7 @@ producer_state::check producer_state::check_append(const batch_identity& b) cons
   }
   for (size_t i = 0; i < p.count; ++i) {
     const entry& e = p.recent[i];
-    if (e.first_sequence == b.first_sequence && e.last_sequence == b.last_sequence) return {0, e.base_offset};
+    if (e.first_sequence == b.first_sequence && e.last_sequence == b.last_sequence) return {kafka_error::none, e.base_offset};
   }
   if (b.first_sequence != next_sequence(p.newest().last_sequence))
     return {kafka_error::out_of_order_sequence_number, std::nullopt};

@@ -33,7 +33,7 @@ struct replica_fetchers::fetcher {
 
   static client::options connection_options(const fetcher_options& opt) {
     client::options o;
-    o.client_id = "samsad-replica-" + std::to_string(opt.session.self);
+    o.client_id = "samsad-replica-" + samsa::to_string(opt.session.self);
     o.connect_timeout = std::chrono::milliseconds(opt.socket_timeout_ms);
     // A response is at most the requested bytes plus its framing; anything larger is a broken peer.
     o.max_response_bytes = static_cast<int64_t>(opt.session.response_max_bytes) * 2 + (16 << 20);

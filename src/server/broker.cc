@@ -67,7 +67,7 @@ broker::broker(boost::asio::any_io_executor ex, broker_config config, storage::l
   };
   hooks.unfollow = [this](const replica::partition& p) { fetchers_->unfollow(p.topic(), p.index()); };
   hooks.check_isr = [this](const std::shared_ptr<replica::partition>& p) { isr_->check(p); };
-  hooks.leadership = [this](const std::string& topic, int32_t index, int32_t epoch, bool leader) {
+  hooks.leadership = [this](const std::string& topic, int32_t index, samsa::leader_epoch epoch, bool leader) {
     groups_->on_leadership(topic, index, epoch, leader);
   };
   hooks.lease_valid = [this] { return controller_.broker().lease_valid(); };

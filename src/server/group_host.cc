@@ -19,10 +19,10 @@ namespace asio = boost::asio;
 
 namespace {
 
-asio::awaitable<void> replicated_then(replica::purgatory& q, std::shared_ptr<replica::partition> p, int32_t epoch,
+asio::awaitable<void> replicated_then(replica::purgatory& q, std::shared_ptr<replica::partition> p, samsa::leader_epoch epoch,
                                       int64_t end, std::chrono::steady_clock::time_point deadline,
-                                      std::function<void(int16_t)> done) {
-  const int16_t e = co_await replica::await_replication(q, std::move(p), epoch, end, deadline);
+                                      std::function<void(protocol::kafka_errc)> done) {
+  const auto e = co_await replica::await_replication(q, std::move(p), epoch, end, deadline);
   done(e);
 }
 
@@ -68,13 +68,13 @@ class group_host::backend final : public group::offsets_backend {
   void post(std::function<void()> fn) override { asio::post(ex_, std::move(fn)); }
   // The durability seam (offset commits, group and offset tombstones): the local log's group-commit fsync, then the
   // high watermark (every in-sync replica has the records), as for acks=all, within offsets.commit.timeout.ms.
-  void when_committed(int32_t p, int64_t end_offset, std::function<void(int16_t)> done) override {
+  void when_committed(int32_t p, int64_t end_offset, std::function<void(protocol::kafka_errc)> done) override {
     auto part = partitions_.get(group::offsets_topic, p);
     if (!part || !part->is_leader()) {
       asio::post(ex_, [done = std::move(done)] { done(kafka_error::not_leader_or_follower); });
       return;
     }
-    const int32_t epoch = part->leader_epoch();
+    const auto epoch = part->leader_epoch();
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.group.offsets_commit_timeout_ms);
     auto ex = ex_;
@@ -114,7 +114,7 @@ void group_host::start() {
   auto it = partitions_.all().find(group::offsets_topic);
   if (it != partitions_.all().end()) {
     for (const auto& p : it->second)
-      if (p && p->is_leader()) coordinator_->become_leader(p->index(), p->leader_epoch());
+      if (p && p->is_leader()) coordinator_->become_leader(p->index(), p->leader_epoch().value());
   }
   timer_ = std::make_unique<asio::steady_timer>(ex_);
   asio::co_spawn(ex_, ticker(*coordinator_, *timer_), asio::detached);
@@ -124,9 +124,9 @@ void group_host::stop() {
   if (timer_) timer_->cancel();
 }
 
-void group_host::on_leadership(const std::string& topic, int32_t index, int32_t leader_epoch, bool leader) {
+void group_host::on_leadership(const std::string& topic, int32_t index, samsa::leader_epoch epoch, bool leader) {
   if (!started_ || topic != group::offsets_topic) return;
-  if (leader) coordinator_->become_leader(index, leader_epoch);
+  if (leader) coordinator_->become_leader(index, epoch.value());
   else coordinator_->resign(index);  // now a follower, or removed
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "samsa/base/ids.h"
 #include "samsa/group/coordinator.h"
 #include "samsa/server/config.h"
 
@@ -33,7 +34,7 @@ class group_host {
   void start();
   void stop();
   // The partition manager's leadership hook (ignored before start()).
-  void on_leadership(const std::string& topic, int32_t index, int32_t leader_epoch, bool leader);
+  void on_leadership(const std::string& topic, int32_t index, samsa::leader_epoch epoch, bool leader);
 
  private:
   class backend;

@@ -12,7 +12,7 @@ using testing::harness;
 harness three_brokers(controller_config cfg = {}) {
   harness h(cfg);
   h.commit(h.ctl.bootstrap(h.image));
-  for (broker_id b = 1; b <= 3; ++b) h.add_broker(b);
+  for (int32_t b = 1; b <= 3; ++b) h.add_broker(b);
   return h;
 }
 
@@ -207,7 +207,7 @@ TEST(ControllerTest, CreateTopicPlacesReplicasOnLiveBrokers) {
     EXPECT_EQ(s.partition_epoch, 0);
     leaders[s.leader]++;
   }
-  for (broker_id b = 1; b <= 3; ++b) EXPECT_EQ(leaders[b], 2);
+  for (int32_t b = 1; b <= 3; ++b) EXPECT_EQ(leaders[b], 2);
   EXPECT_EQ(h.image.config(resource_type::topic, "orders", "retention.ms"), "1000");
 }
 
@@ -221,7 +221,7 @@ TEST(ControllerTest, CreateTopicValidation) {
   h.commit(h.ctl.heartbeat(h.image, {3, h.image.broker(3)->broker_epoch, 0, true, false}, h.now));  // 2 live
   struct tc {
     create_topic_request req;
-    int16_t code;
+    protocol::kafka_errc code;
   };
   const tc cases[] = {
       {{"bad name"}, err::invalid_topic_exception},
@@ -420,7 +420,7 @@ TEST(ControllerTest, AlterPartitionIsValidatedByEpochs) {
   EXPECT_EQ(h.part("t", 0).leader_epoch, 0);
   struct tc {
     alter_partition_request req;
-    int16_t code;
+    protocol::kafka_errc code;
   };
   const tc cases[] = {
       {{1, e1, id, 0, 0, 0, {1}}, err::invalid_update_version},  // stale partition epoch

@@ -41,7 +41,7 @@ class harness {
 
   // Registers and unfences broker `id` (optionally in a rack).
   int64_t add_broker(broker_id id, std::optional<std::string> rack = {}) {
-    auto reg = commit(ctl.register_broker(image, {id, uuid{static_cast<uint64_t>(id), 77}, {{"PLAINTEXT", "h", 9092, 0}}, rack}, now));
+    auto reg = commit(ctl.register_broker(image, {id, uuid{static_cast<uint64_t>(id.value()), 77}, {{"PLAINTEXT", "h", 9092, 0}}, rack}, now));
     EXPECT_TRUE(reg.error.ok()) << reg.error.message;
     auto hb = commit(ctl.heartbeat(image, {id, reg.broker_epoch, image.version().offset, false, false}, now));
     EXPECT_TRUE(hb.error.ok()) << hb.error.message;

@@ -12,7 +12,7 @@ using testing::harness;
 
 TEST(LocalChangesTest, NewPartitionsMakeLeadersAndFollowers) {
   harness h;
-  for (broker_id b = 1; b <= 2; ++b) h.add_broker(b);
+  for (int32_t b = 1; b <= 2; ++b) h.add_broker(b);
   const metadata_image before = h.image;
   h.commit(h.ctl.create_topics(h.image, {{"t", -1, -1, {{0, {1, 2}}, {1, {2, 1}}}, {}}}));
   auto c = local_changes(before, h.image, 1);
@@ -27,7 +27,7 @@ TEST(LocalChangesTest, NewPartitionsMakeLeadersAndFollowers) {
 
 TEST(LocalChangesTest, IsrOnlyChangesNeedNothingLeaderChangesDo) {
   harness h;
-  for (broker_id b = 1; b <= 3; ++b) h.add_broker(b);
+  for (int32_t b = 1; b <= 3; ++b) h.add_broker(b);
   h.commit(h.ctl.create_topics(h.image, {{"t", -1, -1, {{0, {1, 2, 3}}}, {}}}));
   metadata_image before = h.image;
   const auto& s = h.part("t", 0);

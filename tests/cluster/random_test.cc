@@ -142,8 +142,8 @@ class simulation {
         const broker_id b = static_cast<broker_id>(rng_.range(1, 6));
         const uint64_t inc = rng_.chance(70) ? 1 : rng_.next();
         std::optional<std::string> rack;
-        if (rack_aware_) rack = "r" + std::to_string(b % 3);
-        append(ctl_->register_broker(image_, {b, uuid{static_cast<uint64_t>(b), inc}, {{"P", "h", 9092, 0}}, rack}, now_)
+        if (rack_aware_) rack = "r" + std::to_string(b.value() % 3);
+        append(ctl_->register_broker(image_, {b, uuid{static_cast<uint64_t>(b.value()), inc}, {{"P", "h", 9092, 0}}, rack}, now_)
                    .records);
         silent_[b] = false;
         break;
@@ -265,7 +265,7 @@ void replay_on_brokers(const simulation& sim, uint64_t seed, int brokers) {
     size_t next = 0;  // index into log
     // The broker's local replicas as its reconciler maintains them from local_changes(): (topic, partition) ->
     // (leads?, leader epoch).
-    std::map<std::pair<uuid, partition_id>, std::pair<bool, int32_t>> local;
+    std::map<std::pair<uuid, partition_id>, std::pair<bool, samsa::leader_epoch>> local;
   };
   std::vector<follower> fs(static_cast<size_t>(brokers));
   auto reconcile = [&](follower& f, broker_id self, const metadata_image& before) {
@@ -277,7 +277,7 @@ void replay_on_brokers(const simulation& sim, uint64_t seed, int brokers) {
                                               c.state.leader_epoch};
       }
     }
-    std::map<std::pair<uuid, partition_id>, std::pair<bool, int32_t>> expect;
+    std::map<std::pair<uuid, partition_id>, std::pair<bool, samsa::leader_epoch>> expect;
     for (const auto& [id, t] : f.image.topics())
       for (const auto& [p, s] : t->partitions)
         if (std::find(s.replicas.begin(), s.replicas.end(), self) != s.replicas.end())

@@ -12,7 +12,7 @@ using testing::harness;
 harness three_brokers_with(const std::vector<broker_id>& replicas) {
   harness h;
   h.commit(h.ctl.bootstrap(h.image));
-  for (broker_id b = 1; b <= 3; ++b) h.add_broker(b);
+  for (int32_t b = 1; b <= 3; ++b) h.add_broker(b);
   h.commit(h.ctl.create_topics(h.image, {{"t", -1, -1, {{0, replicas}}, {}}}));
   return h;
 }

@@ -144,7 +144,7 @@ TEST(PlacementTest, RoundRobinSpreadsLeadersAndReplicasEvenly) {
     leaders[r[0]]++;
     for (broker_id b : r) replicas[b]++;
   }
-  for (broker_id b = 1; b <= 4; ++b) {
+  for (int32_t b = 1; b <= 4; ++b) {
     EXPECT_EQ(leaders[b], 2) << b;
     EXPECT_EQ(replicas[b], 6) << b;
   }
@@ -166,7 +166,7 @@ TEST(PlacementTest, RackAwarePutsReplicasOnDistinctRacks) {
     auto a = place_replicas(brokers, 0, 12, 3, seed);
     for (const auto& r : a) {
       std::set<std::string> racks;
-      for (broker_id b : r) racks.insert(rack_of[std::to_string(b)]);
+      for (broker_id b : r) racks.insert(rack_of[samsa::to_string(b)]);
       EXPECT_EQ(racks.size(), 3u);
     }
   }

@@ -45,10 +45,10 @@ class fake_backend : public offsets_backend {
     if (on_created) on_created(n);
   }
   // Flushes, then answers `commit_error` (0: committed) through the posted queue, as the broker does.
-  void when_committed(int32_t p, int64_t end_offset, std::function<void(int16_t)> done) override {
+  void when_committed(int32_t p, int64_t end_offset, std::function<void(kafka_errc)> done) override {
     ++commit_waits;
     last_end_offset = end_offset;
-    const int16_t e = commit_error;
+    const kafka_errc e = commit_error;
     logs_.at(static_cast<size_t>(p))->flush([this, e, done = std::move(done)](std::error_code ec) mutable {
       post([e, ec, done = std::move(done)] { done(ec ? err::kafka_storage_error : e); });
     });
@@ -92,7 +92,7 @@ class fake_backend : public offsets_backend {
   int creates = 0;
   int commit_waits = 0;
   int64_t last_end_offset = -1;
-  int16_t commit_error = 0;
+  kafka_errc commit_error = kafka_errc::none;
   std::function<void(int32_t)> on_created;
 
  private:
@@ -163,12 +163,12 @@ struct coord : ::testing::Test {
     r.protocols.push_back({"range", {0, 1, 0, 0, 0, 1, 0, 1, 't', 0xff, 0xff, 0xff, 0xff}});
     return r;
   }
-  std::vector<int16_t> commit(const std::string& gid, const std::string& member, int32_t gen,
+  std::vector<kafka_errc> commit(const std::string& gid, const std::string& member, int32_t gen,
                               std::vector<commit_entry> entries) {
-    std::optional<std::vector<int16_t>> out;
-    c->commit(gid, member, std::nullopt, gen, std::move(entries), [&](std::vector<int16_t> e) { out = std::move(e); });
+    std::optional<std::vector<kafka_errc>> out;
+    c->commit(gid, member, std::nullopt, gen, std::move(entries), [&](std::vector<kafka_errc> e) { out = std::move(e); });
     EXPECT_TRUE(be->run_until([&] { return out.has_value(); }));
-    return out.value_or(std::vector<int16_t>{});
+    return out.value_or(std::vector<kafka_errc>{});
   }
   static commit_entry ce(std::string topic, int32_t p, int64_t off, std::optional<std::string> md = "m") {
     commit_entry e;
@@ -187,7 +187,7 @@ struct coord : ::testing::Test {
     sr.generation = j.generation;
     sr.assignments.push_back({j.member_id, {9, 9}});
     c->sync(gid, sr, [&](sync_result r) { s = std::move(r); });
-    EXPECT_TRUE(s && s->error == 0);
+    EXPECT_TRUE(s && s->error == err::none);
     return {j.member_id, j.generation};
   }
 };
@@ -217,18 +217,18 @@ TEST_F(coord, BadJoins) {
 TEST_F(coord, CommitFetchAndReloadAfterRestart) {
   auto [m, gen] = stable("g1");
   auto errs = commit("g1", m, gen, {ce("t", 0, 42), ce("t", 1, 7, std::nullopt), ce("u", 0, 1, std::string(5000, 'x'))});
-  EXPECT_EQ(errs, (std::vector<int16_t>{0, 0, err::offset_metadata_too_large}));
+  EXPECT_EQ(errs, (std::vector<kafka_errc>{err::none, err::none, err::offset_metadata_too_large}));
   // The commit is durable when answered.
   const auto p = static_cast<size_t>(c->partition_for("g1"));
   EXPECT_GE(be->logs()[p]->durable_offset(), be->logs()[p]->log_end_offset());
-  EXPECT_EQ(commit("g1", m, gen + 1, {ce("t", 0, 1)}), (std::vector<int16_t>{err::illegal_generation}));
-  EXPECT_EQ(commit("g1", "", -1, {ce("t", 0, 1)}), (std::vector<int16_t>{err::unknown_member_id}));
-  EXPECT_EQ(commit("nogroup", "x", 3, {ce("t", 0, 1)}), (std::vector<int16_t>{err::illegal_generation}));
+  EXPECT_EQ(commit("g1", m, gen + 1, {ce("t", 0, 1)}), (std::vector<kafka_errc>{err::illegal_generation}));
+  EXPECT_EQ(commit("g1", "", -1, {ce("t", 0, 1)}), (std::vector<kafka_errc>{err::unknown_member_id}));
+  EXPECT_EQ(commit("nogroup", "x", 3, {ce("t", 0, 1)}), (std::vector<kafka_errc>{err::illegal_generation}));
   // Simple commit (no group management).
-  EXPECT_EQ(commit("simple", "", -1, {ce("t", 2, 100)}), (std::vector<int16_t>{0}));
+  EXPECT_EQ(commit("simple", "", -1, {ce("t", 2, 100)}), (std::vector<kafka_errc>{err::none}));
 
   std::vector<std::pair<std::string, std::vector<fetched_offset>>> out;
-  EXPECT_EQ(c->fetch_offsets("g1", std::nullopt, out), 0);
+  EXPECT_EQ(c->fetch_offsets("g1", std::nullopt, out), protocol::kafka_errc::none);
   ASSERT_EQ(out.size(), 1u);
   ASSERT_EQ(out[0].second.size(), 2u);
   EXPECT_EQ(out[0].second[0].offset, 42);
@@ -236,7 +236,7 @@ TEST_F(coord, CommitFetchAndReloadAfterRestart) {
   EXPECT_EQ(out[0].second[1].metadata, "");
   c->fetch_offsets("g1", std::vector<std::pair<std::string, std::vector<int32_t>>>{{"t", {0, 5}}}, out);
   EXPECT_EQ(out[0].second[1].offset, -1);
-  EXPECT_EQ(out[0].second[1].error, 0);
+  EXPECT_EQ(out[0].second[1].error, protocol::kafka_errc::none);
 
   restart();
   // Loading happens in posted steps: meanwhile the groups answer COORDINATOR_LOAD_IN_PROGRESS.
@@ -255,7 +255,7 @@ TEST_F(coord, CommitFetchAndReloadAfterRestart) {
   EXPECT_EQ(d.members[0].assignment, (std::vector<uint8_t>{9, 9}));
   EXPECT_EQ(c->heartbeat("g1", m, std::nullopt, gen), err::none);
   std::vector<listed_group> groups;
-  EXPECT_EQ(c->list(groups), 0);
+  EXPECT_EQ(c->list(groups), protocol::kafka_errc::none);
   ASSERT_EQ(groups.size(), 2u);
   EXPECT_EQ(groups[0].group_id, "g1");
   EXPECT_EQ(groups[0].protocol_type, "consumer");
@@ -267,22 +267,22 @@ TEST_F(coord, DeleteGroupsAndOffsets) {
   auto [m, gen] = stable("busy");
   commit("busy", m, gen, {ce("t", 0, 5), ce("other", 0, 6)});
   commit("idle", "", -1, {ce("t", 0, 1), ce("t", 1, 2)});
-  std::optional<std::vector<int16_t>> res;
-  c->delete_groups({"busy", "idle", "nope"}, [&](std::vector<int16_t> e) { res = std::move(e); });
+  std::optional<std::vector<kafka_errc>> res;
+  c->delete_groups({"busy", "idle", "nope"}, [&](std::vector<kafka_errc> e) { res = std::move(e); });
   ASSERT_TRUE(be->run_until([&] { return res.has_value(); }));
-  EXPECT_EQ(*res, (std::vector<int16_t>{err::non_empty_group, 0, err::group_id_not_found}));
+  EXPECT_EQ(*res, (std::vector<kafka_errc>{err::non_empty_group, err::none, err::group_id_not_found}));
   EXPECT_EQ(c->find_group("idle"), nullptr);
   // OffsetDelete: a subscribed topic of an active consumer group is refused, others go.
-  std::optional<std::pair<int16_t, std::vector<int16_t>>> od;
-  c->delete_offsets("busy", {{"t", 0}, {"other", 0}}, [&](int16_t top, std::vector<int16_t> e) {
+  std::optional<std::pair<kafka_errc, std::vector<kafka_errc>>> od;
+  c->delete_offsets("busy", {{"t", 0}, {"other", 0}}, [&](kafka_errc top, std::vector<kafka_errc> e) {
     od = std::make_pair(top, std::move(e));
   });
   ASSERT_TRUE(be->run_until([&] { return od.has_value(); }));
-  EXPECT_EQ(od->first, 0);
-  EXPECT_EQ(od->second, (std::vector<int16_t>{err::group_subscribed_to_topic, 0}));
+  EXPECT_EQ(od->first, protocol::kafka_errc::none);
+  EXPECT_EQ(od->second, (std::vector<kafka_errc>{err::group_subscribed_to_topic, err::none}));
   EXPECT_FALSE(c->committed("busy", {"other", 0}));
   od.reset();
-  c->delete_offsets("nope", {{"t", 0}}, [&](int16_t top, std::vector<int16_t> e) { od = std::make_pair(top, e); });
+  c->delete_offsets("nope", {{"t", 0}}, [&](kafka_errc top, std::vector<kafka_errc> e) { od = std::make_pair(top, e); });
   EXPECT_EQ(od->first, err::group_id_not_found);
 
   restart();
@@ -297,7 +297,7 @@ TEST_F(coord, OffsetsExpireAfterRetentionOnceTheGroupIsEmpty) {
   auto [m, gen] = stable("active");
   commit("active", m, gen, {ce("t", 0, 2)});
   now += cfg.offsets_retention_ms + 1;
-  EXPECT_EQ(c->heartbeat("active", m, std::nullopt, gen), 0);
+  EXPECT_EQ(c->heartbeat("active", m, std::nullopt, gen), protocol::kafka_errc::none);
   c->expire_offsets();
   EXPECT_EQ(c->find_group("simple"), nullptr);                // expired, and the empty group went with them
   EXPECT_EQ(c->committed("active", {"t", 0})->offset, 2);     // subscribed by a live member: kept
@@ -345,7 +345,7 @@ TEST_F(coord, RecordsUseKafkasFormats) {
 }
 
 TEST_F(coord, MalformedRecordsInTheOffsetsTopicAreSkipped) {
-  ASSERT_EQ(c->ensure_offsets_topic(), 0);
+  ASSERT_EQ(c->ensure_offsets_topic(), protocol::kafka_errc::none);
   commit("ok", "", -1, {ce("t", 0, 3)});
   auto& log = *be->logs()[static_cast<size_t>(c->partition_for("ok"))];
   records::batch_builder bb;
@@ -361,12 +361,12 @@ TEST_F(coord, MalformedRecordsInTheOffsetsTopicAreSkipped) {
 
 
 TEST_F(coord, UnloadingAPartitionAnswersNotCoordinatorToWaitingMembersAndReloadBringsItBack) {
-  ASSERT_EQ(c->ensure_offsets_topic(), 0);
+  ASSERT_EQ(c->ensure_offsets_topic(), protocol::kafka_errc::none);
   const std::string a = group_in(1), b = group_in(1, {a}), other = group_in(2);
   ASSERT_EQ(c->partition_for(a), 1);
   // Group a: stable with m1, then a second member joins and waits for m1 to rejoin.
   auto [m1, gen] = stable(a);
-  EXPECT_EQ(commit(a, m1, gen, {ce("t", 0, 11)}), (std::vector<int16_t>{0}));
+  EXPECT_EQ(commit(a, m1, gen, {ce("t", 0, 11)}), (std::vector<kafka_errc>{err::none}));
   std::optional<join_result> waiting_join;
   c->join(a, req(), [&](join_result r) { waiting_join = std::move(r); });
   EXPECT_FALSE(waiting_join);
@@ -379,7 +379,7 @@ TEST_F(coord, UnloadingAPartitionAnswersNotCoordinatorToWaitingMembersAndReloadB
   std::optional<join_result> jl2;
   c->join(b, rejoin, [&](join_result r) { jl2 = std::move(r); });
   ASSERT_TRUE(jf && jl2);
-  ASSERT_EQ(jf->error, 0);
+  ASSERT_EQ(jf->error, protocol::kafka_errc::none);
   std::optional<sync_result> waiting_sync;
   sync_request sr;
   sr.member_id = jf->member_id;
@@ -398,9 +398,9 @@ TEST_F(coord, UnloadingAPartitionAnswersNotCoordinatorToWaitingMembersAndReloadB
   EXPECT_EQ(c->find_group(a), nullptr);
   EXPECT_EQ(c->find_group(b), nullptr);
   EXPECT_EQ(c->heartbeat(a, m1, std::nullopt, gen), err::not_coordinator);
-  EXPECT_EQ(c->heartbeat(other, mo, std::nullopt, geno), 0);
+  EXPECT_EQ(c->heartbeat(other, mo, std::nullopt, geno), protocol::kafka_errc::none);
   std::vector<listed_group> listed;
-  EXPECT_EQ(c->list(listed), 0);
+  EXPECT_EQ(c->list(listed), protocol::kafka_errc::none);
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].group_id, other);
 
@@ -412,7 +412,7 @@ TEST_F(coord, UnloadingAPartitionAnswersNotCoordinatorToWaitingMembersAndReloadB
   ASSERT_TRUE(be->run_until([&] { return c->fully_loaded(); }));
   EXPECT_EQ(c->committed(a, {"t", 0})->offset, 11);
   EXPECT_EQ(c->describe(a).state, "Stable");  // as of its last stored generation
-  EXPECT_EQ(c->heartbeat(a, m1, std::nullopt, gen), 0);
+  EXPECT_EQ(c->heartbeat(a, m1, std::nullopt, gen), protocol::kafka_errc::none);
   // The same epoch again: nothing happens (no reload).
   c->become_leader(1, 1);
   EXPECT_TRUE(c->partition_loaded(1));
@@ -421,7 +421,7 @@ TEST_F(coord, UnloadingAPartitionAnswersNotCoordinatorToWaitingMembersAndReloadB
 
 TEST_F(coord, GroupsOfPartitionsNotLedHereAnswerNotCoordinator) {
   not_led = {2, 3};
-  ASSERT_EQ(c->ensure_offsets_topic(), 0);
+  ASSERT_EQ(c->ensure_offsets_topic(), protocol::kafka_errc::none);
   EXPECT_EQ(c->led_partitions(), (std::vector<int32_t>{0, 1}));
   const std::string mine = group_in(0), theirs = group_in(3);
   auto [m, gen] = stable(mine);
@@ -433,31 +433,31 @@ TEST_F(coord, GroupsOfPartitionsNotLedHereAnswerNotCoordinator) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->error, err::not_coordinator);
   EXPECT_EQ(c->leave(theirs, {{"x", std::nullopt}}).first, err::not_coordinator);
-  EXPECT_EQ(commit(theirs, "", -1, {ce("t", 0, 1)}), (std::vector<int16_t>{err::not_coordinator}));
+  EXPECT_EQ(commit(theirs, "", -1, {ce("t", 0, 1)}), (std::vector<kafka_errc>{err::not_coordinator}));
   std::vector<std::pair<std::string, std::vector<fetched_offset>>> out;
   EXPECT_EQ(c->fetch_offsets(theirs, std::vector<std::pair<std::string, std::vector<int32_t>>>{{"t", {0}}}, out),
             err::not_coordinator);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].second[0].error, err::not_coordinator);
   EXPECT_EQ(c->describe(theirs).error, err::not_coordinator);
-  std::optional<std::vector<int16_t>> del;
-  c->delete_groups({theirs, mine}, [&](std::vector<int16_t> e) { del = std::move(e); });
+  std::optional<std::vector<kafka_errc>> del;
+  c->delete_groups({theirs, mine}, [&](std::vector<kafka_errc> e) { del = std::move(e); });
   ASSERT_TRUE(be->run_until([&] { return del.has_value(); }));
-  EXPECT_EQ(*del, (std::vector<int16_t>{err::not_coordinator, err::non_empty_group}));
-  std::optional<int16_t> od;
-  c->delete_offsets(theirs, {{"t", 0}}, [&](int16_t top, std::vector<int16_t>) { od = top; });
+  EXPECT_EQ(*del, (std::vector<kafka_errc>{err::not_coordinator, err::non_empty_group}));
+  std::optional<protocol::kafka_errc> od;
+  c->delete_offsets(theirs, {{"t", 0}}, [&](kafka_errc top, std::vector<kafka_errc>) { od = top; });
   ASSERT_TRUE(od);
   EXPECT_EQ(*od, err::not_coordinator);
   // Nothing was written to a partition led elsewhere.
   EXPECT_EQ(be->logs()[3]->log_end_offset(), 0);
   std::vector<listed_group> listed;
-  EXPECT_EQ(c->list(listed), 0);
+  EXPECT_EQ(c->list(listed), protocol::kafka_errc::none);
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].group_id, mine);
   // Becoming its leader makes this broker its coordinator (an empty log: at once).
   c->become_leader(3, 5);
-  EXPECT_EQ(join(theirs, req()).error, 0);
-  EXPECT_EQ(c->heartbeat(mine, m, std::nullopt, gen), 0);
+  EXPECT_EQ(join(theirs, req()).error, protocol::kafka_errc::none);
+  EXPECT_EQ(c->heartbeat(mine, m, std::nullopt, gen), protocol::kafka_errc::none);
 }
 
 TEST_F(coord, NoOffsetsTopicYetMeansCoordinatorNotAvailable) {
@@ -468,28 +468,28 @@ TEST_F(coord, NoOffsetsTopicYetMeansCoordinatorNotAvailable) {
 }
 
 TEST_F(coord, CommitsWaitForTheBackendsCommitAndMapItsErrors) {
-  ASSERT_EQ(c->ensure_offsets_topic(), 0);
+  ASSERT_EQ(c->ensure_offsets_topic(), protocol::kafka_errc::none);
   const std::string g = group_in(2);
-  EXPECT_EQ(commit(g, "", -1, {ce("t", 0, 1)}), (std::vector<int16_t>{0}));
+  EXPECT_EQ(commit(g, "", -1, {ce("t", 0, 1)}), (std::vector<kafka_errc>{err::none}));
   EXPECT_EQ(be->commit_waits, 1);
   EXPECT_EQ(be->last_end_offset, be->logs()[2]->log_end_offset());
   // Not committed (replication would say so): Kafka's mapping, and the cached offset stays as it was.
   be->commit_error = err::request_timed_out;
-  EXPECT_EQ(commit(g, "", -1, {ce("t", 0, 2)}), (std::vector<int16_t>{err::coordinator_not_available}));
+  EXPECT_EQ(commit(g, "", -1, {ce("t", 0, 2)}), (std::vector<kafka_errc>{err::coordinator_not_available}));
   be->commit_error = err::not_leader_or_follower;
-  EXPECT_EQ(commit(g, "", -1, {ce("t", 0, 3)}), (std::vector<int16_t>{err::not_coordinator}));
+  EXPECT_EQ(commit(g, "", -1, {ce("t", 0, 3)}), (std::vector<kafka_errc>{err::not_coordinator}));
   be->commit_error = err::record_list_too_large;
-  EXPECT_EQ(commit(g, "", -1, {ce("t", 0, 4)}), (std::vector<int16_t>{err::invalid_commit_offset_size}));
+  EXPECT_EQ(commit(g, "", -1, {ce("t", 0, 4)}), (std::vector<kafka_errc>{err::invalid_commit_offset_size}));
   EXPECT_EQ(c->committed(g, {"t", 0})->offset, 1);
   // Leadership lost while the commit waits: NOT_COORDINATOR even though the local log has it.
-  be->commit_error = 0;
-  std::optional<std::vector<int16_t>> res;
-  c->commit(g, "", std::nullopt, -1, {ce("t", 0, 5)}, [&](std::vector<int16_t> e) { res = std::move(e); });
+  be->commit_error = err::none;
+  std::optional<std::vector<kafka_errc>> res;
+  c->commit(g, "", std::nullopt, -1, {ce("t", 0, 5)}, [&](std::vector<kafka_errc> e) { res = std::move(e); });
   EXPECT_FALSE(res);
   c->resign(2);
   c->become_leader(2, 1);
   ASSERT_TRUE(be->run_until([&] { return res.has_value() && c->fully_loaded(); }));
-  EXPECT_EQ(*res, (std::vector<int16_t>{err::not_coordinator}));
+  EXPECT_EQ(*res, (std::vector<kafka_errc>{err::not_coordinator}));
 }
 }  // namespace
 }  // namespace samsa::group

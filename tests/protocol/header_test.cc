@@ -59,7 +59,7 @@ TEST(Header, FrameSizeIsCheckedBeforeReading) {
 
 TEST(Header, ResponseFrameHasSizePrefixAndHeader) {
   ApiVersionsResponse resp;
-  resp.error_code = 35;
+  resp.error_code = kafka_errc::unsupported_version;
   auto frame = encode_response_frame(9, 3, resp);
   reader r(frame);
   EXPECT_EQ(r.read_int<int32_t>(), static_cast<int32_t>(frame.size() - 4));

@@ -76,7 +76,7 @@ TEST(Partition, ALoneLeaderCommitsAtOnce) {
   EXPECT_EQ(out.last_offset, 2);
   EXPECT_TRUE(out.hwm_advanced);
   EXPECT_EQ(p.high_watermark(), 3);
-  EXPECT_EQ(p.replication_outcome(0, 3), std::optional<int16_t>(ke::none));
+  EXPECT_EQ(p.replication_outcome(0, 3), std::optional<protocol::kafka_errc>(ke::none));
 }
 
 TEST(Partition, AcksAllWaitsForTheFollowersAndChecksMinIsr) {
@@ -92,9 +92,9 @@ TEST(Partition, AcksAllWaitsForTheFollowersAndChecksMinIsr) {
   EXPECT_EQ(p.high_watermark(), 1);
   EXPECT_TRUE(p.on_follower_fetch(2, 2, 20));
   EXPECT_EQ(p.high_watermark(), 2);
-  EXPECT_EQ(p.replication_outcome(0, 2), std::optional<int16_t>(ke::none));
+  EXPECT_EQ(p.replication_outcome(0, 2), std::optional<protocol::kafka_errc>(ke::none));
   // Another leader epoch: the waiter's leadership is gone.
-  EXPECT_EQ(p.replication_outcome(7, 2), std::optional<int16_t>(ke::not_leader_or_follower));
+  EXPECT_EQ(p.replication_outcome(7, 2), std::optional<protocol::kafka_errc>(ke::not_leader_or_follower));
   // The ISR shrinks below min.insync.replicas: refused before the append.
   p.apply_state(state({1, 2}, {1}, 1, 0, 1), false, 30);
   EXPECT_EQ(append(p, batch(), true).error, ke::not_enough_replicas);
@@ -174,10 +174,10 @@ TEST(Partition, RefusedIsrChangeBacksOff) {
 }
 
 TEST(Partition, OutcomeUnknownCodesAreKafkas) {
-  for (int16_t c : {ke::not_controller, ke::request_timed_out, ke::unknown_server_error, ke::invalid_update_version,
+  for (protocol::kafka_errc c : {ke::not_controller, ke::request_timed_out, ke::unknown_server_error, ke::invalid_update_version,
                     ke::fenced_leader_epoch, ke::unknown_leader_epoch})
     EXPECT_TRUE(isr_change_outcome_unknown(c)) << c;
-  for (int16_t c : {ke::none, ke::invalid_request, ke::not_leader_or_follower, ke::stale_broker_epoch})
+  for (protocol::kafka_errc c : {ke::none, ke::invalid_request, ke::not_leader_or_follower, ke::stale_broker_epoch})
     EXPECT_FALSE(isr_change_outcome_unknown(c)) << c;
 }
 

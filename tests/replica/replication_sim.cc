@@ -22,7 +22,7 @@ std::string name(mk k) {
 
 std::string ids(const std::vector<broker_id>& v) {
   std::string s = "[";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + samsa::to_string(v[i]);
   return s + "]";
 }
 
@@ -120,7 +120,7 @@ controller_config simulation::make_config(const options& opt, rng& r) {
 void simulation::setup() {
   commit(ctl_.bootstrap(img_, "sim").records);
   std::vector<broker_id> replicas;
-  for (broker_id id = 1; id <= n_; ++id) {
+  for (int32_t id = 1; id <= n_; ++id) {
     replicas.push_back(id);
     broker& b = brokers_[id];
     b.id = id;
@@ -203,15 +203,15 @@ void simulation::on_fault_event(const event& e) {
         if (b.up && b.incarnation == e.incarnation) crash(b);
         return;
       }
-      broker& b = brokers_[1 + static_cast<broker_id>(rng_.below(static_cast<uint64_t>(n_)))];
+      broker& b = brokers_[random_broker()];
       if (b.up) crash(b);
       return schedule(now_ + rng_.between(1, crash_every_), ev::crash);
     }
     case ev::pause: {
       if (quiet_) return;
-      broker& b = brokers_[1 + static_cast<broker_id>(rng_.below(static_cast<uint64_t>(n_)))];
+      broker& b = brokers_[random_broker()];
       b.paused_until = now_ + rng_.between(20, 500);
-      trace("pause " + std::to_string(b.id) + " until " + std::to_string(b.paused_until));
+      trace("pause " + samsa::to_string(b.id) + " until " + std::to_string(b.paused_until));
       return schedule(now_ + rng_.between(1, pause_every_), ev::pause);
     }
     case ev::partition: return partition();
@@ -240,14 +240,15 @@ void simulation::on_fault_event(const event& e) {
 void simulation::partition() {
   if (quiet_) return;
   cut_.clear();
-  const broker_id victim = 1 + static_cast<broker_id>(rng_.below(static_cast<uint64_t>(n_)));
+  const broker_id victim = random_broker();
   const auto how = rng_.below(3);
-  for (broker_id b = 0; b <= n_; ++b) {
+  for (int32_t i = 0; i <= n_; ++i) {
+    const broker_id b = i;
     if (b == victim) continue;
     const bool cut = b == controller_id ? how != 0 : how != 1;
     if (cut) cut_.insert({std::min(b, victim), std::max(b, victim)});
   }
-  trace("partition: broker " + std::to_string(victim) +
+  trace("partition: broker " + samsa::to_string(victim) +
         (how == 0 ? " cut from brokers" : how == 1 ? " cut from the controller" : " isolated"));
   schedule(now_ + rng_.between(50, 800), ev::heal);
 }
@@ -255,7 +256,7 @@ void simulation::partition() {
 void simulation::deliver(const event& e) {
   const message& m = *e.msg;
   if (m.to == client_id) {
-    if (m.error != 0) client_refresh_ = now_;  // clients refresh their metadata after errors
+    if (m.error != protocol::kafka_errc::none) client_refresh_ = now_;  // clients refresh their metadata after errors
     return;
   }
   if (m.to == controller_id) {
@@ -267,8 +268,8 @@ void simulation::deliver(const event& e) {
   if (b.paused_until > now_) return schedule(b.paused_until, ev::deliver, m.to, e.msg);
   if (!connected(m.from, m.to)) return;
   if (opt_.trace && m.kind != mk::heartbeat_resp && m.kind != mk::heartbeat_req)
-    trace("deliver " + name(m.kind) + " " + std::to_string(m.from) + "->" + std::to_string(m.to) +
-          " err=" + std::to_string(m.error));
+    trace("deliver " + name(m.kind) + " " + samsa::to_string(m.from) + "->" + samsa::to_string(m.to) +
+          " err=" + std::to_string(protocol::wire_code(m.error)));
   switch (m.kind) {
     case mk::fetch_req: return on_fetch(b, m);
     case mk::fetch_resp: return on_fetch_response(b, m);
@@ -291,7 +292,7 @@ void simulation::commit(const std::vector<metadata_record>& records) {
   img_ = std::move(*next);
   if (const partition_state* s = ctl_state()) {
     if (auto bad = check_partition_invariants(*s)) fail("partition state: " + *bad);
-    trace("controller: leader " + std::to_string(s->leader) + " epoch " + std::to_string(s->leader_epoch) +
+    trace("controller: leader " + samsa::to_string(s->leader) + " epoch " + samsa::to_string(s->leader_epoch) +
           " isr " + ids(s->isr) + " partition epoch " + std::to_string(s->partition_epoch));
   }
 }
@@ -299,7 +300,7 @@ void simulation::commit(const std::vector<metadata_record>& records) {
 void simulation::on_controller_request(const message& m) {
   switch (m.kind) {
     case mk::register_req: {
-      broker_registration_request req{m.from, uuid{static_cast<uint64_t>(m.from), static_cast<uint64_t>(m.offset)},
+      broker_registration_request req{m.from, uuid{static_cast<uint64_t>(m.from.value()), static_cast<uint64_t>(m.offset)},
                                       {{"PLAINTEXT", "b", 9092, 0}}, {}};
       auto r = ctl_.register_broker(img_, req, now_);
       commit(r.records);
@@ -340,7 +341,7 @@ void simulation::produce() {
   message m;
   m.kind = mk::produce_req;
   m.from = client_id;
-  m.to = client_leader_ > 0 ? client_leader_ : 1 + static_cast<broker_id>(rng_.below(static_cast<uint64_t>(n_)));
+  m.to = client_leader_ > 0 ? client_leader_ : random_broker();
   m.id = next_id_++;
   m.payload = next_payload_++;
   send(std::move(m));

@@ -29,7 +29,7 @@ void simulation::start_process(broker& b) {
   mo.recovery_threads = 1;
   mo.clock = [this] { return now_; };
   auto logs = storage::log_manager::open({b.dir}, lc, mo);
-  if (!logs) return fail("broker " + std::to_string(b.id) + " cannot open its logs: " + logs.error().message());
+  if (!logs) return fail("broker " + samsa::to_string(b.id) + " cannot open its logs: " + logs.error().message());
   b.logs = std::move(*logs);
   b.waiters = std::make_unique<replica::purgatory>();
   replica::topic_settings settings;
@@ -94,7 +94,7 @@ void simulation::tick(broker& b) {
 }
 
 void simulation::crash(broker& b) {
-  trace("crash " + std::to_string(b.id));
+  trace("crash " + samsa::to_string(b.id));
   // The process dies: nothing is flushed or checkpointed (the OS keeps what was written).
   if (b.logs)
     for (const auto& log : b.logs->logs()) log->abandon();
@@ -107,9 +107,9 @@ void simulation::crash(broker& b) {
   if (opt_.follower_power_loss && !b.seen_leader && leo > b.flushed) {
     // Power loss: some of what the follower appended since its last flush is gone (page cache).
     const int64_t keep = rng_.between(b.flushed, leo - 1);
-    trace("broker " + std::to_string(b.id) + " loses its unflushed log from " + std::to_string(keep));
+    trace("broker " + samsa::to_string(b.id) + " loses its unflushed log from " + std::to_string(keep));
     auto logs = storage::log_manager::open({b.dir}, {}, {});
-    if (!logs) return fail("cannot reopen the logs of " + std::to_string(b.id));
+    if (!logs) return fail("cannot reopen the logs of " + samsa::to_string(b.id));
     if (auto log = (*logs)->get(topic_name, 0)) (void)log->truncate_to(keep);
     b.shadow.resize(static_cast<size_t>(keep));
     b.verified = std::min(b.verified, keep);
@@ -121,7 +121,7 @@ void simulation::crash(broker& b) {
 
 void simulation::restart(broker& b) {
   if (b.up) return;
-  trace("restart " + std::to_string(b.id));
+  trace("restart " + samsa::to_string(b.id));
   broker fresh;
   fresh.id = b.id;
   fresh.dir = b.dir;
@@ -159,8 +159,8 @@ void simulation::on_heartbeat_response(broker& b, const message& m) {
 // ---- the fetcher (replica_fetcher.cc's loop) ----
 
 void simulation::follow(broker& b, const std::shared_ptr<replica::partition>& p, broker_id leader) {
-  trace("broker " + std::to_string(b.id) + " follows " + std::to_string(leader) + " at epoch " +
-        std::to_string(p->leader_epoch()));
+  trace("broker " + samsa::to_string(b.id) + " follows " + samsa::to_string(leader) + " at epoch " +
+        samsa::to_string(p->leader_epoch()));
   if (!b.session || b.following != leader) {
     replica::follower_settings s;
     s.self = b.id;
@@ -239,10 +239,10 @@ void simulation::on_epoch_response(broker& b, const message& m) {
       for (auto& rp : t.partitions) {
         if (!p || rp.error_code != ke::none) continue;
         const int64_t leo = p->log_end_offset(), hwm = p->high_watermark();
-        const auto ours = p->log().end_offset_for_epoch(rp.leader_epoch);
+        const auto ours = p->log().end_offset_for_epoch(rp.leader_epoch.value());
         const int64_t target = rp.leader_epoch < 0 || rp.end_offset < 0
                                    ? std::min(leo, hwm)
-                                   : std::min({leo, rp.end_offset, ours.first == rp.leader_epoch ? ours.second : leo});
+                                   : std::min({leo, rp.end_offset, ours.first == rp.leader_epoch.value() ? ours.second : leo});
         rp.leader_epoch = p->log().latest_epoch();
         rp.end_offset = target;
       }
@@ -289,7 +289,7 @@ void simulation::on_fetch(broker& b, const message& m) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition_index = fp.partition;
       auto [p, error] = b.manager->leader(t.topic, fp.partition);
-      if (!p) error = error ? error : ke::not_leader_or_follower;
+      if (!p) error = error != ke::none ? error : ke::not_leader_or_follower;
       else error = p->check_leader_epoch(fp.current_leader_epoch);
       if (error != ke::none) {
         rp.error_code = error;
@@ -304,7 +304,7 @@ void simulation::on_fetch(broker& b, const message& m) {
       rp.log_start_offset = r.log_start_offset;
       if (r.records.total_bytes == 0) continue;
       auto bytes = r.records.copy_bytes();
-      if (!bytes) return fail("leader " + std::to_string(b.id) + " cannot read its log");
+      if (!bytes) return fail("leader " + samsa::to_string(b.id) + " cannot read its log");
       spans.push_back({&rp, {buffer->size(), bytes->size()}});
       buffer->insert(buffer->end(), bytes->begin(), bytes->end());
     }
@@ -365,7 +365,7 @@ void simulation::check_waits(broker& b) {
   auto p = b.part();
   std::vector<produce_wait> keep;
   for (const auto& w : b.waits) {
-    std::optional<int16_t> outcome = p ? p->replication_outcome(w.epoch, w.end) : ke::not_leader_or_follower;
+    std::optional<protocol::kafka_errc> outcome = p ? p->replication_outcome(w.epoch, w.end) : ke::not_leader_or_follower;
     if (!outcome && opt_.bugs.ack_before_hwm) {  // planted: answered at append, without waiting for the HWM
       outcome = static_cast<int32_t>(p->leader_state()->isr().size()) < min_isr ? ke::not_enough_replicas_after_append
                                                                                  : ke::none;
@@ -412,7 +412,7 @@ void simulation::maybe_change_isr(broker& b) {
     req = p->next_isr_change(now_, lag_max_, b.broker_epoch);
     if (!req) return;
   }
-  trace("leader " + std::to_string(b.id) + " asks for an ISR change");
+  trace("leader " + samsa::to_string(b.id) + " asks for an ISR change");
   b.alter_retry_at = -1;
   send_alter(b, *req);
 }

@@ -76,20 +76,20 @@ void simulation::observe_log(broker& b, const replica::partition& p) {
     if (!out_.ok) return;
   }
   if (static_cast<int64_t>(b.shadow.size()) != leo)
-    fail("broker " + std::to_string(b.id) + " log reads " + std::to_string(b.shadow.size()) +
+    fail("broker " + samsa::to_string(b.id) + " log reads " + std::to_string(b.shadow.size()) +
          " entries, its log end is " + std::to_string(leo) + " (offsets not dense)");
 }
 
 void simulation::on_truncated(broker& b, int64_t to, int64_t from) {
-  trace("broker " + std::to_string(b.id) + " truncated from " + std::to_string(from) + " to " + std::to_string(to));
+  trace("broker " + samsa::to_string(b.id) + " truncated from " + std::to_string(from) + " to " + std::to_string(to));
   if (to < b.seen_hwm)
-    return fail("broker " + std::to_string(b.id) + " truncated to " + std::to_string(to) +
+    return fail("broker " + samsa::to_string(b.id) + " truncated to " + std::to_string(to) +
                 " below its high watermark " + std::to_string(b.seen_hwm));
   const partition_state* s = ctl_state();
   const bool in_isr = s && std::find(s->isr.begin(), s->isr.end(), b.id) != s->isr.end();
   for (auto it = acked_.lower_bound(to); in_isr && it != acked_.end() && it->first < from; ++it) {
     if (b.shadow[static_cast<size_t>(it->first)].payload == it->second)
-      return fail("ISR member " + std::to_string(b.id) + " truncated acknowledged offset " +
+      return fail("ISR member " + samsa::to_string(b.id) + " truncated acknowledged offset " +
                   std::to_string(it->first) + " (to " + std::to_string(to) + ")");
   }
   b.shadow.resize(static_cast<size_t>(to));
@@ -99,12 +99,12 @@ void simulation::on_truncated(broker& b, int64_t to, int64_t from) {
 
 void simulation::on_appended(broker& b, const entry& e) {
   if (e.offset != static_cast<int64_t>(b.shadow.size()))
-    return fail("broker " + std::to_string(b.id) + " has offset " + std::to_string(e.offset) + " at position " +
+    return fail("broker " + samsa::to_string(b.id) + " has offset " + std::to_string(e.offset) + " at position " +
                 std::to_string(b.shadow.size()) + " (offsets not dense)");
   b.shadow.push_back(e);
   // (A deposed leader that has not heard of it yet may append to its own log: it cannot get those acknowledged.)
   if (auto it = acked_.find(e.offset); is_current_leader(b) && it != acked_.end() && it->second != e.payload)
-    fail("leader " + std::to_string(b.id) + " wrote over acknowledged offset " + std::to_string(e.offset));
+    fail("leader " + samsa::to_string(b.id) + " wrote over acknowledged offset " + std::to_string(e.offset));
 }
 
 bool simulation::is_current_leader(const broker& b) const {
@@ -116,23 +116,23 @@ bool simulation::is_current_leader(const broker& b) const {
 // Every entry below a high watermark is committed: all replicas agree on it (checked incrementally against the
 // first copy seen below any high watermark, which is equivalent to comparing every pair of logs up to the smaller
 // of their high watermarks since entries below a high watermark never change).
-void simulation::on_hwm(broker& b, int64_t hwm, bool leading, int32_t epoch) {
+void simulation::on_hwm(broker& b, int64_t hwm, bool leading, samsa::leader_epoch epoch) {
   if (leading) {
     auto [it, fresh] = leader_hwm_.try_emplace(epoch, hwm);
     if (!fresh && hwm < it->second)
-      return fail("high watermark of leader " + std::to_string(b.id) + " went back from " +
-                  std::to_string(it->second) + " to " + std::to_string(hwm) + " in epoch " + std::to_string(epoch));
+      return fail("high watermark of leader " + samsa::to_string(b.id) + " went back from " +
+                  std::to_string(it->second) + " to " + std::to_string(hwm) + " in epoch " + samsa::to_string(epoch));
     it->second = std::max(it->second, hwm);
   }
   b.seen_hwm = hwm;
   if (hwm > static_cast<int64_t>(b.shadow.size()))
-    return fail("high watermark beyond the log end on " + std::to_string(b.id));
+    return fail("high watermark beyond the log end on " + samsa::to_string(b.id));
   for (; b.verified < hwm; ++b.verified) {
     const entry& x = b.shadow[static_cast<size_t>(b.verified)];
     auto [it, fresh] = committed_.try_emplace(x.offset, x);
     if (!fresh && it->second != x)
       return fail("logs differ below the high watermark at offset " + std::to_string(x.offset) + " on broker " +
-                  std::to_string(b.id) + ": epoch " + std::to_string(x.epoch) + " payload " +
+                  samsa::to_string(b.id) + ": epoch " + std::to_string(x.epoch) + " payload " +
                   std::to_string(x.payload) + " vs epoch " + std::to_string(it->second.epoch) + " payload " +
                   std::to_string(it->second.payload));
   }
@@ -140,19 +140,19 @@ void simulation::on_hwm(broker& b, int64_t hwm, bool leading, int32_t epoch) {
 
 void simulation::on_acked(broker& b, int64_t offset, uint64_t payload) {
   trace("ack offset " + std::to_string(offset) + " payload " + std::to_string(payload) + " by " +
-        std::to_string(b.id));
+        samsa::to_string(b.id));
   acked_[offset] = payload;
 }
 
 // At most one leader per epoch; a new leader holds every acknowledged write (no acknowledged write lost).
-void simulation::on_become_leader(broker& b, int32_t epoch) {
+void simulation::on_become_leader(broker& b, samsa::leader_epoch epoch) {
   ++out_.leader_epochs;
-  trace("broker " + std::to_string(b.id) + " leads epoch " + std::to_string(epoch) + " leo " +
+  trace("broker " + samsa::to_string(b.id) + " leads epoch " + samsa::to_string(epoch) + " leo " +
         std::to_string(b.shadow.size()));
   auto [it, fresh] = leaders_.try_emplace(epoch, b.id);
   if (!fresh && it->second != b.id)
-    return fail("two leaders in epoch " + std::to_string(epoch) + ": " + std::to_string(it->second) + " and " +
-                std::to_string(b.id));
+    return fail("two leaders in epoch " + samsa::to_string(epoch) + ": " + samsa::to_string(it->second) + " and " +
+                samsa::to_string(b.id));
   // (A broker that was paused or cut off may take up a leadership the controller has already moved on from: such
   // a stale leader cannot get anything acknowledged, and need not hold what its successors acknowledged.)
   if (is_current_leader(b)) check_acked_in(b, "new leader");
@@ -163,7 +163,7 @@ void simulation::on_become_leader(broker& b, int32_t epoch) {
 void simulation::check_acked_in(const broker& b, const std::string& who) {
   for (const auto& [offset, payload] : acked_) {
     if (offset >= static_cast<int64_t>(b.shadow.size()) || b.shadow[static_cast<size_t>(offset)].payload != payload)
-      return fail(who + " " + std::to_string(b.id) + " lacks acknowledged offset " + std::to_string(offset) +
+      return fail(who + " " + samsa::to_string(b.id) + " lacks acknowledged offset " + std::to_string(offset) +
                   " payload " + std::to_string(payload));
   }
 }
@@ -175,9 +175,9 @@ void simulation::check_every_event() {
     auto p = b.part();
     if (!p) continue;
     if (p->high_watermark() > p->log_end_offset())
-      return fail("high watermark beyond the log end on " + std::to_string(id));
+      return fail("high watermark beyond the log end on " + samsa::to_string(id));
     if (p->leader_state() && p->high_watermark() != p->leader_state()->high_watermark())
-      return fail("leader state and HWM disagree on " + std::to_string(id));
+      return fail("leader state and HWM disagree on " + samsa::to_string(id));
   }
 }
 
@@ -187,7 +187,7 @@ void simulation::check_converged() {
     if (!out_.ok) return;
     auto p = b.part();
     if (p && read_entries(p->log(), 0, p->log_end_offset()) != b.shadow)
-      return fail("broker " + std::to_string(id) + "'s log is not what the checks saw it become");
+      return fail("broker " + samsa::to_string(id) + "'s log is not what the checks saw it become");
   }
   const partition_state* s = ctl_state();
   if (!s || s->leader == no_leader) return fail("no leader after the quiet phase");
@@ -199,12 +199,12 @@ void simulation::check_converged() {
     return fail("leader's high watermark is below its log end after the quiet phase");
   for (const auto& [id, b] : brokers_) {
     if (b.shadow != l.shadow)
-      return fail("broker " + std::to_string(id) + " log (end " + std::to_string(b.shadow.size()) +
+      return fail("broker " + samsa::to_string(id) + " log (end " + std::to_string(b.shadow.size()) +
                   ") differs from the leader's (end " + std::to_string(l.shadow.size()) + ") after the quiet phase");
   }
   if (static_cast<int32_t>(s->isr.size()) != n_) {
     std::string isr;
-    for (auto r : s->isr) isr += std::to_string(r) + " ";
+    for (auto r : s->isr) isr += samsa::to_string(r) + " ";
     fail("ISR [ " + isr + "] is not full after the quiet phase");
   }
 }

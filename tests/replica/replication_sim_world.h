@@ -59,7 +59,7 @@ struct message {
   broker_id from = 0, to = 0;
   uint64_t id = 0;           // request id; a response echoes it
   uint64_t incarnation = 0;  // of the requesting process; its response is lost when that process died (TCP)
-  int16_t error = 0;
+  protocol::kafka_errc error = protocol::kafka_errc::none;
   int64_t offset = -1;       // produced offset / registration incarnation / heartbeat's image offset
   uint64_t payload = 0;
   int64_t broker_epoch = -1;
@@ -77,7 +77,7 @@ struct message {
 
 struct produce_wait {
   uint64_t payload;
-  int32_t epoch;
+  samsa::leader_epoch epoch;
   int64_t end;
   int64_t deadline;
 };
@@ -124,7 +124,7 @@ struct broker {
   // What the checks saw last (to detect changes made inside the production code).
   int64_t seen_hwm = 0;
   bool seen_leader = false;
-  int32_t seen_epoch = -1;
+  samsa::leader_epoch seen_epoch = -1;
 
   mutable std::shared_ptr<replica::partition> replica;  // the partition manager's (refreshed after each image)
 
@@ -170,6 +170,7 @@ class simulation {
   const partition_state* ctl_state() const { return img_.partition(topic_, 0); }
   void on_controller_request(const message& m);
   void produce();
+  broker_id random_broker() { return static_cast<int32_t>(1 + rng_.below(static_cast<uint64_t>(n_))); }
 
   // ---- brokers: the production replica layer and its glue (replication_sim_broker.cc) ----
   void start_process(broker& b);
@@ -196,8 +197,8 @@ class simulation {
   void observe_log(broker& b, const replica::partition& p);
   void on_truncated(broker& b, int64_t from, int64_t to);
   void on_appended(broker& b, const entry& e);
-  void on_hwm(broker& b, int64_t hwm, bool leading, int32_t epoch);
-  void on_become_leader(broker& b, int32_t epoch);
+  void on_hwm(broker& b, int64_t hwm, bool leading, samsa::leader_epoch epoch);
+  void on_become_leader(broker& b, samsa::leader_epoch epoch);
   bool is_current_leader(const broker& b) const;
   void on_acked(broker& b, int64_t offset, uint64_t payload);
   void check_acked_in(const broker& b, const std::string& who);
@@ -227,8 +228,8 @@ class simulation {
   int64_t client_refresh_ = 0;
   std::map<int64_t, uint64_t> acked_;     // offset -> payload of every acknowledged write
   std::map<int64_t, entry> committed_;    // offset -> the entry every replica holds there below its HWM
-  std::map<int32_t, broker_id> leaders_;  // leader epoch -> the broker that took it up
-  std::map<int32_t, int64_t> leader_hwm_; // leader epoch -> highest HWM the leader published
+  std::map<samsa::leader_epoch, broker_id> leaders_;  // leader epoch -> the broker that took it up
+  std::map<samsa::leader_epoch, int64_t> leader_hwm_; // leader epoch -> highest HWM the leader published
 };
 
 // The entries of `log` in [from, to) (one record per batch, the payload in its value).

@@ -133,7 +133,7 @@ struct alter_partition_request {  // the partition leader asks to change the ISR
   int64_t broker_epoch = -1;
   uuid topic_id{};
   partition_id partition = 0;
-  int32_t leader_epoch = 0;
+  samsa::leader_epoch leader_epoch = 0;
   int32_t partition_epoch = 0;
   std::vector<broker_id> new_isr{};
 };

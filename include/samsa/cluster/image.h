@@ -41,7 +41,7 @@ struct partition_state {
   std::vector<broker_id> replicas{};
   std::vector<broker_id> isr{};
   broker_id leader = no_leader;
-  int32_t leader_epoch = 0;
+  samsa::leader_epoch leader_epoch = 0;
   int32_t partition_epoch = 0;
   // A reassignment in progress (KIP-455): replicas being added / removed; both empty otherwise.
   std::vector<broker_id> adding{};

@@ -93,7 +93,7 @@ boost::asio::awaitable<std::optional<Response>> node_rpc::call(broker_id node, c
   h.api_key = Request::api_key;
   h.api_version = version;
   h.correlation_id = next_correlation_++;
-  const std::string client_id = "samsad-node-" + std::to_string(self_);
+  const std::string client_id = "samsad-node-" + samsa::to_string(self_);
   h.client_id = client_id;
   auto body = co_await call_raw(node, Request::api_key, version, protocol::encode_request_frame(h, req),
                                 h.correlation_id, timeout);

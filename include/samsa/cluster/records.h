@@ -73,7 +73,7 @@ struct partition_record {
   std::vector<broker_id> replicas{};
   std::vector<broker_id> isr{};
   broker_id leader = no_leader;
-  int32_t leader_epoch = 0;
+  samsa::leader_epoch leader_epoch = 0;
   int32_t partition_epoch = 0;
   friend bool operator==(const partition_record&, const partition_record&) = default;
 };
@@ -85,7 +85,7 @@ struct partition_change_record {
   partition_id partition = 0;
   broker_id leader = no_leader;
   std::vector<broker_id> isr{};
-  int32_t leader_epoch = 0;
+  samsa::leader_epoch leader_epoch = 0;
   int32_t partition_epoch = 0;
   friend bool operator==(const partition_change_record&, const partition_change_record&) = default;
 };
@@ -126,7 +126,7 @@ struct partition_reassignment_record {
   std::vector<broker_id> replicas{};
   std::vector<broker_id> isr{};
   broker_id leader = no_leader;
-  int32_t leader_epoch = 0;
+  samsa::leader_epoch leader_epoch = 0;
   int32_t partition_epoch = 0;
   std::vector<broker_id> adding{};
   std::vector<broker_id> removing{};

@@ -5,12 +5,14 @@
 #include <string>
 #include <system_error>
 
+#include "samsa/base/ids.h"
 #include "samsa/protocol/kafka_error.h"
 #include <type_traits>
 
 namespace samsa::cluster {
 
-using broker_id = int32_t;
+// Strong types (samsa/base/ids.h): the same types the generated Kafka messages carry.
+using broker_id = samsa::broker_id;
 using partition_id = int32_t;
 inline constexpr broker_id no_leader = -1;
 
@@ -29,7 +31,7 @@ namespace err = protocol::kafka_error;
 
 // An error code with a human-readable message, as the admin responses carry them.
 struct api_error {
-  int16_t code = err::none;
+  protocol::kafka_errc code = err::none;
   std::string message{};
   bool ok() const noexcept { return code == err::none; }
   friend bool operator==(const api_error&, const api_error&) = default;

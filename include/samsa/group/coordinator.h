@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "samsa/group/config.h"
+#include "samsa/group/errors.h"
 #include "samsa/group/group.h"
 
 namespace samsa::storage {
@@ -44,7 +45,7 @@ class offsets_backend {
   // Appends a batch of group records to partition p as its leader at `leader_epoch`: 0 and the batch's last
   // offset, or a Kafka error code (e.g. NOT_LEADER_OR_FOLLOWER when the leadership moved).
   struct appended {
-    int16_t error = 0;
+    kafka_errc error = kafka_errc::none;
     int64_t last_offset = -1;
   };
   virtual appended append(int32_t p, std::span<uint8_t> batch, int32_t leader_epoch) = 0;
@@ -56,7 +57,7 @@ class offsets_backend {
   // THE durability seam: calls done (on the coordinator's thread) once the records of partition p up to
   // end_offset (exclusive) are committed, with 0 or a Kafka error code (e.g. NOT_LEADER_OR_FOLLOWER,
   // REQUEST_TIMED_OUT). OffsetCommit, DeleteGroups and OffsetDelete answer only then.
-  virtual void when_committed(int32_t partition, int64_t end_offset, std::function<void(int16_t error)> done) = 0;
+  virtual void when_committed(int32_t partition, int64_t end_offset, std::function<void(kafka_errc error)> done) = 0;
 };
 
 struct topic_partition {
@@ -79,7 +80,7 @@ struct commit_entry {
   int32_t leader_epoch = -1;
   std::optional<std::string> metadata;
   int64_t expire_timestamp = -1;  // v1 timestamps / v2-v4 retention_time_ms, computed by the handler
-  int16_t error = 0;              // preset by the handler (e.g. UNKNOWN_TOPIC_OR_PARTITION): not committed
+  kafka_errc error = kafka_errc::none;              // preset by the handler (e.g. UNKNOWN_TOPIC_OR_PARTITION): not committed
 };
 
 struct fetched_offset {
@@ -87,11 +88,11 @@ struct fetched_offset {
   int64_t offset = -1;
   int32_t leader_epoch = -1;
   std::optional<std::string> metadata = std::string();
-  int16_t error = 0;
+  kafka_errc error = kafka_errc::none;
 };
 
 struct group_description {
-  int16_t error = 0;
+  kafka_errc error = kafka_errc::none;
   std::string group_id;
   std::string state = "Dead";
   std::string protocol_type;
@@ -137,37 +138,37 @@ class coordinator {
   std::vector<int32_t> led_partitions() const;
   // 0 when this broker coordinates the group now; else COORDINATOR_NOT_AVAILABLE (no __consumer_offsets yet),
   // NOT_COORDINATOR (its partition is not led here) or COORDINATOR_LOAD_IN_PROGRESS.
-  int16_t ownership(std::string_view group_id) const;
+  kafka_errc ownership(std::string_view group_id) const;
   bool loading(std::string_view group_id) const { return ownership(group_id) == err_load_in_progress; }
   // Every partition led here is loaded.
   bool fully_loaded() const;
   // Creates __consumer_offsets on first use: 0 when it exists, else COORDINATOR_NOT_AVAILABLE (creation asked).
-  int16_t ensure_offsets_topic();
+  kafka_errc ensure_offsets_topic();
 
   void join(const std::string& group_id, join_request req, join_callback cb);
   void sync(const std::string& group_id, sync_request req, sync_callback cb);
-  int16_t heartbeat(const std::string& group_id, const std::string& member_id,
+  kafka_errc heartbeat(const std::string& group_id, const std::string& member_id,
                     const std::optional<std::string>& instance_id, int32_t generation);
   // Top-level error and one error per member.
-  std::pair<int16_t, std::vector<int16_t>> leave(const std::string& group_id, const std::vector<leave_member>& members);
+  std::pair<kafka_errc, std::vector<kafka_errc>> leave(const std::string& group_id, const std::vector<leave_member>& members);
 
   // OffsetCommit: `done` gets one error per entry once the records are durable (fsynced).
   void commit(const std::string& group_id, const std::string& member_id, const std::optional<std::string>& instance_id,
               int32_t generation, std::vector<commit_entry> entries,
-              std::function<void(std::vector<int16_t>)> done);
+              std::function<void(std::vector<kafka_errc>)> done);
   // OffsetFetch: topics == nullopt means every committed partition. Returns the group-level error.
-  int16_t fetch_offsets(const std::string& group_id,
+  kafka_errc fetch_offsets(const std::string& group_id,
                         const std::optional<std::vector<std::pair<std::string, std::vector<int32_t>>>>& topics,
                         std::vector<std::pair<std::string, std::vector<fetched_offset>>>& out) const;
   group_description describe(const std::string& group_id) const;
   // The groups of the partitions led here. COORDINATOR_LOAD_IN_PROGRESS while any of them is loading (with the
   // groups loaded so far).
-  int16_t list(std::vector<listed_group>& out) const;
+  kafka_errc list(std::vector<listed_group>& out) const;
   // DeleteGroups: one error per group, once the tombstones are durable.
-  void delete_groups(const std::vector<std::string>& ids, std::function<void(std::vector<int16_t>)> done);
+  void delete_groups(const std::vector<std::string>& ids, std::function<void(std::vector<kafka_errc>)> done);
   // OffsetDelete: (top-level error, one error per partition), once durable.
   void delete_offsets(const std::string& group_id, const std::vector<topic_partition>& tps,
-                      std::function<void(int16_t, std::vector<int16_t>)> done);
+                      std::function<void(kafka_errc, std::vector<kafka_errc>)> done);
 
   // Fires group deadlines (sessions, rebalances) and periodically expires offsets (offsets.retention.minutes).
   // Compaction of __consumer_offsets (cleanup.policy=compact) is the log manager's retention pass.
@@ -181,7 +182,7 @@ class coordinator {
   void expire_offsets();
 
  private:
-  static constexpr int16_t err_load_in_progress = 14;  // COORDINATOR_LOAD_IN_PROGRESS
+  static constexpr kafka_errc err_load_in_progress = kafka_errc::coordinator_load_in_progress;
 
   struct entry {
     int32_t partition = 0;  // of __consumer_offsets
@@ -204,7 +205,7 @@ class coordinator {
   // they are committed (when_committed), with 0 or the error to answer the client. A write to a partition no
   // longer led here, or led again since (another term), fails with NOT_COORDINATOR.
   void write(const std::string& group_id, std::vector<record> records, bool durable,
-             std::function<void(int16_t)> done);
+             std::function<void(kafka_errc)> done);
   void store_group(const group& g);
   void load_partition(int32_t p);
 

@@ -4,4 +4,5 @@
 
 namespace samsa::group {
 namespace err = protocol::kafka_error;
+using protocol::kafka_errc;
 }  // namespace samsa::group

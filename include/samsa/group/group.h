@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "samsa/group/config.h"
+#include "samsa/group/errors.h"
 
 namespace samsa::group {
 
@@ -38,7 +39,7 @@ struct protocol_entry {
 };
 
 struct join_result {
-  int16_t error = 0;
+  kafka_errc error = kafka_errc::none;
   int32_t generation = -1;
   std::optional<std::string> protocol_type;
   std::optional<std::string> protocol_name;
@@ -54,7 +55,7 @@ struct join_result {
 using join_callback = std::function<void(join_result)>;
 
 struct sync_result {
-  int16_t error = 0;
+  kafka_errc error = kafka_errc::none;
   std::optional<std::string> protocol_type;
   std::optional<std::string> protocol_name;
   std::vector<uint8_t> assignment;
@@ -155,13 +156,13 @@ class group {
   // JoinGroup. Validation that does not depend on the group (group id, session timeout bounds) is the caller's.
   void join(join_request req, int64_t now, join_callback cb);
   void sync(sync_request req, int64_t now, sync_callback cb);
-  int16_t heartbeat(const std::string& member_id, const std::optional<std::string>& instance_id, int32_t generation,
+  kafka_errc heartbeat(const std::string& member_id, const std::optional<std::string>& instance_id, int32_t generation,
                     int64_t now);
   // One member of LeaveGroup: by member id, or by instance id (member_id may then be "" or must match).
-  int16_t leave(const std::string& member_id, const std::optional<std::string>& instance_id, int64_t now);
+  kafka_errc leave(const std::string& member_id, const std::optional<std::string>& instance_id, int64_t now);
   // OffsetCommit admission: 0 to commit. generation < 0 with an empty member id is a simple commit, accepted
   // only while the group has no members.
-  int16_t validate_commit(const std::string& member_id, const std::optional<std::string>& instance_id,
+  kafka_errc validate_commit(const std::string& member_id, const std::optional<std::string>& instance_id,
                           int32_t generation, int64_t now);
   // TxnOffsetCommit/OffsetFetch-free checks for OffsetDelete etc. are done by the coordinator.
 
@@ -179,7 +180,7 @@ class group {
   // within their session timeout.
   void restore(const group_snapshot& s, int64_t now);
   // Marks the group deleted: every waiting member is answered with `error` (COORDINATOR_NOT_AVAILABLE).
-  void make_dead(int16_t error);
+  void make_dead(kafka_errc error);
 
   std::function<void(const group&)> on_store;
 
@@ -199,7 +200,7 @@ class group {
   bool supports_protocols(const std::string& type, const std::vector<protocol_entry>& protocols) const;
   std::string select_protocol() const;
   void transition(group_state s, int64_t now);
-  join_result result_for(const member& m, int16_t error) const;
+  join_result result_for(const member& m, kafka_errc error) const;
   void reset_session(member& m, int64_t now) { m.session_deadline = now + m.session_timeout_ms; }
   void store() {
     if (on_store) on_store(*this);

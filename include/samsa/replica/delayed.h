@@ -7,6 +7,8 @@
 #include <memory>
 #include <span>
 
+#include "samsa/base/ids.h"
+#include "samsa/protocol/kafka_error.h"
 #include "samsa/replica/purgatory.h"
 
 namespace samsa::replica {
@@ -20,7 +22,7 @@ boost::asio::awaitable<void> wait_for_change(purgatory& q, std::span<const parti
 
 // acks=all: waits until p's high watermark reaches `end` (every in-sync replica has the records below it) and
 // answers as partition::replication_outcome does, or REQUEST_TIMED_OUT at the deadline.
-boost::asio::awaitable<int16_t> await_replication(purgatory& q, std::shared_ptr<partition> p, int32_t leader_epoch,
+boost::asio::awaitable<protocol::kafka_errc> await_replication(purgatory& q, std::shared_ptr<partition> p, samsa::leader_epoch epoch,
                                                   int64_t end, std::chrono::steady_clock::time_point deadline);
 
 }  // namespace samsa::replica

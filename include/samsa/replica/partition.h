@@ -40,7 +40,7 @@ struct partition_limits {
 
 // The outcome of a leader append.
 struct append_outcome {
-  int16_t error = 0;
+  protocol::kafka_errc error = protocol::kafka_errc::none;
   int64_t base_offset = -1;
   int64_t last_offset = -1;
   int64_t log_append_time = -1;
@@ -50,7 +50,7 @@ struct append_outcome {
 
 // What a read for a fetching follower or consumer found.
 struct fetch_read {
-  int16_t error = 0;
+  protocol::kafka_errc error = protocol::kafka_errc::none;
   int64_t high_watermark = -1;
   int64_t log_start_offset = -1;
   int64_t log_end_offset = -1;
@@ -59,8 +59,8 @@ struct fetch_read {
 
 // The leader's answer to OffsetForLeaderEpoch.
 struct epoch_end {
-  int16_t error = 0;
-  int32_t epoch = -1;
+  protocol::kafka_errc error = protocol::kafka_errc::none;
+  samsa::leader_epoch epoch = -1;
   int64_t end_offset = -1;
 };
 
@@ -72,7 +72,7 @@ enum class isr_change_next {
 
 // Whether an AlterPartition error leaves the outcome open: no controller answered in time, or a stale epoch that an
 // earlier attempt of this very change may have caused (KIP-841).
-bool isr_change_outcome_unknown(int16_t code) noexcept;
+bool isr_change_outcome_unknown(protocol::kafka_errc code) noexcept;
 
 // Follower side: the result of appending what the leader sent.
 enum class fetched { appended, diverged, failed };
@@ -91,7 +91,7 @@ class partition {
   storage::partition_log& log_for_maintenance() noexcept { return *log_; }
   const std::shared_ptr<storage::partition_log>& shared_log() const noexcept { return log_; }
   bool is_leader() const noexcept { return is_leader_; }
-  int32_t leader_epoch() const noexcept { return leader_epoch_; }
+  samsa::leader_epoch leader_epoch() const noexcept { return leader_epoch_; }
   broker_id leader_id() const noexcept { return leader_id_; }
   int64_t high_watermark() const noexcept { return hwm_; }
   int64_t log_start_offset() const { return log_->log_start_offset(); }
@@ -112,7 +112,7 @@ class partition {
 
   // KIP-320: FENCED_LEADER_EPOCH when the client's epoch is older, UNKNOWN_LEADER_EPOCH when newer, none when
   // equal or not sent (-1).
-  int16_t check_leader_epoch(int32_t requested) const noexcept;
+  protocol::kafka_errc check_leader_epoch(samsa::leader_epoch requested) const noexcept;
 
   // --- leader side ---
   // Appends one validated client batch (acks=all also checks min.insync.replicas first). `batch` is rewritten in
@@ -122,10 +122,10 @@ class partition {
   void flush(std::function<void(std::error_code)> done) { log_->flush(std::move(done)); }
   // Records written by this broker's own group coordinator (__consumer_offsets) at `leader_epoch`, which must be
   // the current one.
-  append_outcome append_internal(std::span<uint8_t> batch, int32_t leader_epoch);
+  append_outcome append_internal(std::span<uint8_t> batch, samsa::leader_epoch epoch);
   // acks=all: nullopt while the high watermark is below `end`, else the answer (none, NOT_LEADER_OR_FOLLOWER when
   // the leadership moved, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas).
-  std::optional<int16_t> replication_outcome(int32_t leader_epoch, int64_t end) const;
+  std::optional<protocol::kafka_errc> replication_outcome(samsa::leader_epoch epoch, int64_t end) const;
   // Follower `replica` fetched at `fetch_offset` (its log end offset): its progress, the ISR and the high
   // watermark. True when the high watermark advanced. Never sends anything: an ISR change it makes wanted is the
   // ISR-change sender's to send (next_isr_change).
@@ -134,7 +134,7 @@ class partition {
   // a consumer and below the log end for a follower; OFFSET_OUT_OF_RANGE outside [log start, log end].
   fetch_read read(int64_t offset, size_t max_bytes, bool from_follower) const;
   // OffsetForLeaderEpoch as leader: the end offset of `epoch` (the current epoch ends at the log end).
-  epoch_end end_offset_for_epoch(int32_t epoch) const;
+  epoch_end end_offset_for_epoch(samsa::leader_epoch epoch) const;
 
   // --- ISR changes (the leader asks the controller) ---
   // The AlterPartition request wanted now, marked in flight; nullopt when none is needed (or one is in flight).
@@ -152,7 +152,7 @@ class partition {
   // --- follower side ---
   // KIP-279: truncates where this log and the leader's agree, from the leader's end offset of our latest epoch.
   // Returns false when another round is needed (our log held epochs the leader does not have) or on failure.
-  bool truncate_to_leader(int32_t leader_epoch, int64_t leader_end_offset);
+  bool truncate_to_leader(samsa::leader_epoch epoch, int64_t leader_end_offset);
   // Appends the batches the leader sent (CRC-checked; a partial batch at the end is ignored) and adopts the
   // leader's high watermark. diverged: they do not start at our log end (truncate again).
   fetched append_fetched(std::span<const uint8_t> records, int64_t leader_hwm);
@@ -173,7 +173,7 @@ class partition {
   producer_state producers_;
   partition_limits limits_;
   bool is_leader_ = false;
-  int32_t leader_epoch_ = -1;
+  samsa::leader_epoch leader_epoch_ = -1;
   broker_id leader_id_ = cluster::no_leader;
   // Offsets below it are on every in-sync replica. In memory only: after a restart it starts at 0 and catches up
   // with the first fetches (it must never be too high; nothing depends on it being exact).

@@ -35,7 +35,7 @@ struct manager_hooks {
   std::function<void(const std::shared_ptr<partition>&)> check_isr;
   // This broker took up (leader = true, at `leader_epoch`) or gave up (leader = false: now a follower, or the
   // replica was removed) the leadership of a partition; called after the whole image is applied.
-  std::function<void(const std::string& topic, int32_t index, int32_t leader_epoch, bool leader)> leadership;
+  std::function<void(const std::string& topic, int32_t index, samsa::leader_epoch epoch, bool leader)> leadership;
   // Whether this broker's controller session is surely alive (see cluster::broker_lifecycle::lease_valid); a broker
   // cut off from the controller stops serving as leader. Default: always.
   std::function<bool()> lease_valid;
@@ -56,7 +56,7 @@ struct manager_options {
 // A partition looked up for serving as leader, or why not.
 struct leader_lookup {
   std::shared_ptr<partition> p;
-  int16_t error = 0;  // NOT_LEADER_OR_FOLLOWER or UNKNOWN_TOPIC_OR_PARTITION when p is null
+  protocol::kafka_errc error = protocol::kafka_errc::none;  // NOT_LEADER_OR_FOLLOWER or UNKNOWN_TOPIC_OR_PARTITION when p is null
 };
 
 class partition_manager {

@@ -16,6 +16,8 @@
 #include <optional>
 #include <unordered_map>
 
+#include "samsa/protocol/kafka_error.h"
+
 namespace samsa::replica {
 
 struct batch_identity {
@@ -30,7 +32,7 @@ class producer_state {
   static constexpr size_t batches_kept = 5;
 
   struct check {
-    int16_t error = 0;                       // Kafka error code, 0 = append it
+    protocol::kafka_errc error = protocol::kafka_errc::none;                       // Kafka error code, 0 = append it
     std::optional<int64_t> duplicate_of;     // base offset of the identical batch already in the log
   };
 

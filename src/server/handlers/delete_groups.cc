@@ -11,8 +11,8 @@ boost::asio::awaitable<void> handle_delete_groups(request_context& ctx) {
   if (!ctx.decode(req)) co_return;
   auto& co = ctx.s.groups;
   const std::vector<std::string> ids = req.groups_names;
-  std::vector<int16_t> errors = co_await group::await_callback<std::vector<int16_t>>(
-      ctx.s.executor, [&](std::function<void(std::vector<int16_t>)> cb) { co.delete_groups(ids, cb); });
+  std::vector<protocol::kafka_errc> errors = co_await group::await_callback<std::vector<protocol::kafka_errc>>(
+      ctx.s.executor, [&](std::function<void(std::vector<protocol::kafka_errc>)> cb) { co.delete_groups(ids, cb); });
   protocol::DeleteGroupsResponse resp;
   for (size_t i = 0; i < ids.size(); ++i) {
     auto& r = resp.results.emplace_back();

@@ -24,7 +24,7 @@ struct partition_read {
   size_t bytes = 0;
 };
 
-void set_no_data(protocol::FetchResponse::FetchableTopicResponse::PartitionData& rp, int16_t error) {
+void set_no_data(protocol::FetchResponse::FetchableTopicResponse::PartitionData& rp, protocol::kafka_errc error) {
   rp.error_code = error;
   rp.high_watermark = rp.last_stable_offset = rp.log_start_offset = -1;
   rp.records = protocol::records_view{};
@@ -50,7 +50,7 @@ size_t gather(services& s, const protocol::FetchRequest& req, int16_t version, p
         set_no_data(rp, part_error);
         continue;
       }
-      if (int16_t e = part->check_leader_epoch(p.current_leader_epoch)) {
+      if (const auto e = part->check_leader_epoch(p.current_leader_epoch); e != kafka_error::none) {
         set_no_data(rp, e);
         continue;
       }
@@ -101,7 +101,7 @@ boost::asio::awaitable<void> handle_fetch(request_context& ctx) {
   while (total < static_cast<size_t>(std::max(1, req.min_bytes)) && std::chrono::steady_clock::now() < deadline) {
     bool any_error = false;
     for (const auto& t : resp.responses)
-      for (const auto& p : t.partitions) any_error |= p.error_code != 0;
+      for (const auto& p : t.partitions) any_error |= p.error_code != kafka_error::none;
     if (any_error) break;
     // Woken by a change to one of these partitions only (purgatory.h).
     co_await replica::wait_for_change(ctx.s.partitions.waiters(), watched, deadline);

@@ -37,9 +37,10 @@ boost::asio::awaitable<void> handle_join_group(request_context& ctx) {
 
   protocol::JoinGroupResponse resp;
   resp.error_code = r.error;
-  resp.generation_id = r.error ? -1 : r.generation;
-  resp.protocol_name = r.error ? std::string() : r.protocol_name.value_or("");
-  resp.leader = r.error ? std::string() : r.leader;
+  const bool failed = r.error != kafka_error::none;
+  resp.generation_id = failed ? -1 : r.generation;
+  resp.protocol_name = failed ? std::string() : r.protocol_name.value_or("");
+  resp.leader = failed ? std::string() : r.leader;
   resp.member_id = r.member_id;
   for (auto& m : r.members) {
     auto& rm = resp.members.emplace_back();

@@ -19,14 +19,14 @@ boost::asio::awaitable<void> handle_leave_group(request_context& ctx) {
   protocol::LeaveGroupResponse resp;
   resp.error_code = top;
   if (batched) {
-    if (!top)
+    if (top == kafka_error::none)
       for (size_t i = 0; i < members.size(); ++i) {
         auto& r = resp.members.emplace_back();
         r.member_id = members[i].member_id;
         r.group_instance_id = members[i].group_instance_id;
         r.error_code = errors[i];
       }
-  } else if (!top && !errors.empty()) {
+  } else if (top == kafka_error::none && !errors.empty()) {
     resp.error_code = errors.front();
   }
   ctx.respond(resp);

@@ -43,7 +43,7 @@ boost::asio::awaitable<void> handle_list_offsets(request_context& ctx) {
         rp.error_code = part_error;
         continue;
       }
-      if (int16_t e = part->check_leader_epoch(p.current_leader_epoch)) {
+      if (const auto e = part->check_leader_epoch(p.current_leader_epoch); e != kafka_error::none) {
         rp.error_code = e;
         continue;
       }

@@ -25,15 +25,15 @@ boost::asio::awaitable<void> handle_offset_commit(request_context& ctx) {
       auto& e = entries.emplace_back();
       e.tp = {t.name, p.partition_index};
       e.offset = p.committed_offset;
-      e.leader_epoch = v >= 6 ? p.committed_leader_epoch : -1;
+      e.leader_epoch = v >= 6 ? p.committed_leader_epoch.value() : -1;
       e.metadata = p.committed_metadata;
       if (v == 1 && p.commit_timestamp != -1) e.expire_timestamp = p.commit_timestamp + co.config().offsets_retention_ms;
       if (v >= 2 && v <= 4 && req.retention_time_ms != -1) e.expire_timestamp = now + req.retention_time_ms;
       if (!b.partition_exists(t.name, p.partition_index)) e.error = group::err::unknown_topic_or_partition;
     }
   const std::string group_id = req.group_id;
-  std::vector<int16_t> errors = co_await group::await_callback<std::vector<int16_t>>(
-      b.executor, [&](std::function<void(std::vector<int16_t>)> cb) {
+  std::vector<protocol::kafka_errc> errors = co_await group::await_callback<std::vector<protocol::kafka_errc>>(
+      b.executor, [&](std::function<void(std::vector<protocol::kafka_errc>)> cb) {
         co.commit(group_id, member_id, instance_id, generation, std::move(entries), cb);
       });
   protocol::OffsetCommitResponse resp;

@@ -17,7 +17,7 @@ boost::asio::awaitable<void> handle_offset_fetch(request_context& ctx) {
       for (const auto& t : *req.topics) topics->emplace_back(t.name, t.partition_indexes);
   }
   std::vector<std::pair<std::string, std::vector<group::fetched_offset>>> out;
-  const int16_t err = ctx.s.groups.fetch_offsets(req.group_id, topics, out);
+  const auto err = ctx.s.groups.fetch_offsets(req.group_id, topics, out);
   protocol::OffsetFetchResponse resp;
   if (v >= 2) resp.error_code = err;
   for (auto& [name, parts] : out) {

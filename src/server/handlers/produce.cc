@@ -33,8 +33,8 @@ asio::awaitable<std::error_code> flushed(replica::partition& p, asio::any_io_exe
       asio::use_awaitable);
 }
 
-int16_t validate_batch(const protocol::records_view& records, int16_t version, int32_t max_message_bytes,
-                       records::batch_view& out) {
+protocol::kafka_errc validate_batch(const protocol::records_view& records, int16_t version, int32_t max_message_bytes,
+                                    records::batch_view& out) {
   if (records.size() == 0) return kafka_error::corrupt_message;
   auto bv = records::batch_view::parse(records.span());
   if (!bv) return kafka_error::corrupt_message;
@@ -69,7 +69,7 @@ asio::awaitable<void> handle_produce(request_context& ctx) {
   struct replication_wait {
     size_t topic, partition;  // indexes in resp
     std::shared_ptr<replica::partition> p;
-    int32_t leader_epoch;
+    samsa::leader_epoch leader_epoch;
     int64_t end;  // the high watermark must reach this
   };
   std::vector<replication_wait> waits;
@@ -123,7 +123,7 @@ asio::awaitable<void> handle_produce(request_context& ctx) {
       rp.base_offset = -1;
       continue;
     }
-    const int16_t rerr = co_await replica::await_replication(s.partitions.waiters(), w.p, w.leader_epoch, w.end,
+    const auto rerr = co_await replica::await_replication(s.partitions.waiters(), w.p, w.leader_epoch, w.end,
                                                              deadline);
     if (rerr != kafka_error::none) {
       rp.error_code = rerr;

@@ -20,7 +20,7 @@ boost::asio::awaitable<void> handle_sync_group(request_context& ctx) {
       ctx.s.executor, [&](std::function<void(group::sync_result)> cb) { co.sync(group_id, std::move(sr), cb); });
   protocol::SyncGroupResponse resp;
   resp.error_code = r.error;
-  if (!r.error) resp.assignment = std::move(r.assignment);
+  if (r.error == kafka_error::none) resp.assignment = std::move(r.assignment);
   ctx.respond(resp);
 }
 
