@@ -78,6 +78,13 @@ append_outcome partition::append(std::span<uint8_t> batch, const records::batch_
     out.error = ke::not_leader_or_follower;
     return out;
   }
+  // Before the producer's sequence is checked, as Kafka does: while the ISR is too small every acks=all batch gets
+  // NOT_ENOUGH_REPLICAS, so the batches an idempotent producer pipelined behind a refused one are refused alike
+  // (and retried in order) instead of getting OUT_OF_ORDER_SEQUENCE_NUMBER, which librdkafka treats as fatal.
+  if (acks_all && leader_ && static_cast<int32_t>(leader_->isr().size()) < limits_.min_insync_replicas) {
+    out.error = ke::not_enough_replicas;
+    return out;
+  }
   const batch_identity id = identity_of(bv);
   const auto check = producers_.check_append(id);
   if (check.error != ke::none) {
@@ -87,10 +94,6 @@ append_outcome partition::append(std::span<uint8_t> batch, const records::batch_
   if (check.duplicate_of) {  // a retry of a batch already in the log: answered as the first time
     out.duplicate = true;
     out.base_offset = out.last_offset = *check.duplicate_of;
-    return out;
-  }
-  if (acks_all && leader_ && static_cast<int32_t>(leader_->isr().size()) < limits_.min_insync_replicas) {
-    out.error = ke::not_enough_replicas;
     return out;
   }
   auto r = log_->append(batch, leader_epoch_.value());

@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 
 #include "samsa/base/endian.h"
 #include "samsa/client/connection.h"
@@ -78,12 +82,7 @@ cluster::create_topic_request admin_client::offsets_topic_request() const {
 boost::asio::awaitable<std::vector<cluster::create_topic_result>> admin_client::create_topics(
     std::vector<cluster::create_topic_request> reqs) {
   std::vector<cluster::create_topic_result> out;
-  if (controller_.is_active()) {
-    cluster::command<std::vector<cluster::create_topic_result>> cmd =
-        [reqs](cluster::controller& c, const cluster::metadata_image& img) { return c.create_topics(img, reqs); };
-    auto r = co_await controller_.execute(std::move(cmd));
-    if (r.error == cluster::command_error::none) co_return r.response;
-  } else {
+  if (!controller_.is_active()) {
     auto resp_frame = co_await forward_to_controller(create_topics_frame(reqs, config_.node_id));
     if (resp_frame && resp_frame->size() >= protocol::frame_size_prefix + 4) {
       std::span<const uint8_t> body(resp_frame->data() + protocol::frame_size_prefix + 4,
@@ -97,6 +96,12 @@ boost::asio::awaitable<std::vector<cluster::create_topic_result>> admin_client::
         co_return out;
       }
     }
+  }
+  if (controller_.is_active()) {  // this node, or it became the active controller while we waited for one
+    cluster::command<std::vector<cluster::create_topic_result>> cmd =
+        [reqs](cluster::controller& c, const cluster::metadata_image& img) { return c.create_topics(img, reqs); };
+    auto r = co_await controller_.execute(std::move(cmd));
+    if (r.error == cluster::command_error::none) co_return r.response;
   }
   for (const auto& q : reqs) out.push_back({q.name, {kafka_error::not_controller, "no active controller"}});
   co_return out;
@@ -119,6 +124,22 @@ void admin_client::request_topic_creation(cluster::create_topic_request req) {
 
 boost::asio::awaitable<std::optional<std::vector<uint8_t>>> admin_client::forward_to_controller(
     const std::vector<uint8_t>& frame) {
+  // While the quorum elects a new leader (or the one we knew is gone) there is no one to forward to: wait for
+  // one, as Kafka's forwarding manager queues requests until the controller is known, rather than answering
+  // NOT_CONTROLLER at once to clients that may not retry.
+  const auto deadline = std::chrono::steady_clock::now() + forward_deadline;
+  while (!controller_.is_active()) {
+    if (auto resp = co_await forward_once(frame, deadline)) co_return resp;
+    if (std::chrono::steady_clock::now() + forward_retry_pause >= deadline) break;
+    boost::asio::steady_timer pause(ex_, forward_retry_pause);
+    boost::system::error_code ec;
+    co_await pause.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  }
+  co_return std::nullopt;  // this node became the active controller, or none answered in time
+}
+
+boost::asio::awaitable<std::optional<std::vector<uint8_t>>> admin_client::forward_once(
+    const std::vector<uint8_t>& frame, std::chrono::steady_clock::time_point deadline) {
   // The active controller is the quorum leader; it serves clients on its broker listener like any broker.
   const cluster::broker_id leader = controller_.leader_id();
   const auto* reg = leader >= 0 && leader != config_.node_id ? controller_.image().broker(leader) : nullptr;
@@ -141,10 +162,12 @@ boost::asio::awaitable<std::optional<std::vector<uint8_t>>> admin_client::forwar
 
   client::options o;
   o.client_id = client_id;
-  o.connect_timeout = std::chrono::seconds(5);
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  o.connect_timeout = std::clamp(left, std::chrono::milliseconds(1), std::chrono::milliseconds(2000));
   client::connection conn(ex_, o);
   const auto& ep = reg->endpoints.front();
   if (co_await conn.connect(ep.host, ep.port)) co_return std::nullopt;
+  // Once the controller has the request it may take the request's own timeout (up to 30 s) to answer.
   auto resp = co_await conn.round_trip(std::move(out), h.correlation_id, std::chrono::seconds(35));
   if (!resp) co_return std::nullopt;
   // The whole response frame for our client: its size prefix, its correlation id, the controller's answer.

@@ -3,6 +3,7 @@
 // admin requests: both go to the active controller, run locally when this node is it.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -36,13 +37,21 @@ class admin_client {
 
   // Forwards the request in `frame` (header + body, no size prefix) to the active controller's broker listener
   // (client::connection) and returns the whole response frame for our client (size prefix, the client's
-  // correlation id, the answer); nullopt when no other node is the active controller or it did not answer.
+  // correlation id, the answer). While no controller is known or reachable it retries for up to
+  // forward_deadline; nullopt when none answered by then or this node became the active controller.
   boost::asio::awaitable<std::optional<std::vector<uint8_t>>> forward_to_controller(const std::vector<uint8_t>& frame);
+
+  static constexpr std::chrono::milliseconds forward_deadline{5000};
+  static constexpr std::chrono::milliseconds forward_retry_pause{100};
 
   // __consumer_offsets as Kafka creates it (see admin_client.cc).
   cluster::create_topic_request offsets_topic_request() const;
 
  private:
+  // One attempt at the leader the quorum names now; nullopt when there is none or it did not answer.
+  boost::asio::awaitable<std::optional<std::vector<uint8_t>>> forward_once(
+      const std::vector<uint8_t>& frame, std::chrono::steady_clock::time_point deadline);
+
   boost::asio::any_io_executor ex_;
   const broker_config& config_;
   cluster::controller_node& controller_;

@@ -115,6 +115,23 @@ TEST(Partition, RetriedIdempotentBatchIsAnsweredAsTheFirst) {
   EXPECT_EQ(append(p, batch(1, 42, 5)).error, ke::out_of_order_sequence_number);
 }
 
+// Kafka checks min.insync.replicas before the producer's sequence: the batches an idempotent producer pipelined
+// behind a refused one must be refused the same way (retriable), not as OUT_OF_ORDER_SEQUENCE_NUMBER (fatal to
+// librdkafka), and once the ISR is back the retries go in in order.
+TEST(Partition, ShortIsrRefusesPipelinedIdempotentBatchesAlike) {
+  scratch s;
+  partition p("t", 0, s.open(), 1);
+  p.set_limits({1 << 20, 2});
+  p.apply_state(state({1, 2}, {1}, 1, 0), true, 0);
+  ASSERT_EQ(append(p, batch(1, 42, 0), true).error, ke::not_enough_replicas);
+  EXPECT_EQ(append(p, batch(1, 42, 1), true).error, ke::not_enough_replicas);
+  EXPECT_EQ(append(p, batch(1, 42, 2), true).error, ke::not_enough_replicas);
+  p.apply_state(state({1, 2}, {1, 2}, 1, 0, 1), false, 10);
+  EXPECT_EQ(append(p, batch(1, 42, 0), true).error, ke::none);
+  EXPECT_EQ(append(p, batch(1, 42, 1), true).error, ke::none);
+  EXPECT_EQ(p.log_end_offset(), 2);
+}
+
 TEST(Partition, FollowersAndNonLeadersAreRefused) {
   scratch s;
   partition p("t", 0, s.open(), 2);
