@@ -265,7 +265,7 @@ void add_elect_leaders(CLI::App& cluster, Context& ctx) {
         req.topic_partitions.emplace();
         auto& tp = req.topic_partitions->emplace_back();
         tp.topic = topic;
-        tp.partitions = ps;
+        tp.partitions.assign(ps.begin(), ps.end());
       }
       WireClient w(ctx.conn);
       auto v = w.pick_version<protocol::ElectLeadersRequest>();
@@ -286,7 +286,7 @@ void add_elect_leaders(CLI::App& cluster, Context& ctx) {
       }
       struct Row {
         std::string topic;
-        int32_t partition;
+        partition_index partition;
         int16_t code;
         std::string message;
       };
@@ -305,8 +305,8 @@ void add_elect_leaders(CLI::App& cluster, Context& ctx) {
         if (r.code == 0) ++elected;
         else if (r.code == election_not_needed) ++not_needed;
         else ++failed, unknown += r.code == unknown_partition;
-        tb.add({r.topic, std::to_string(r.partition), result, r.code == 0 ? "" : r.message});
-        jr.push_back({{"topic", r.topic}, {"partition", r.partition}, {"elected", r.code == 0},
+        tb.add({r.topic, samsa::to_string(r.partition), result, r.code == 0 ? "" : r.message});
+        jr.push_back({{"topic", r.topic}, {"partition", r.partition.value()}, {"elected", r.code == 0},
                       {"error", r.code == 0 ? nlohmann::json(nullptr) : nlohmann::json(result)},
                       {"message", r.message.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.message)}});
       }

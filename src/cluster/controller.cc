@@ -65,7 +65,7 @@ api_error check_assignment(const metadata_image& img, partition_id p, const std:
   }
   if (!any_live)
     return {err::invalid_replica_assignment,
-            "All brokers specified in the partition assignment for partition " + std::to_string(p) + " are fenced."};
+            "All brokers specified in the partition assignment for partition " + samsa::to_string(p) + " are fenced."};
   return {};
 }
 
@@ -167,9 +167,9 @@ controller_result<std::vector<create_topic_result>> controller::create_topics(
       } else {
         partition_id expect = 0;
         for (const auto& [p, replicas] : req.assignments) {
-          if (p != expect++) {
+          if (p != expect) {
             fail({err::invalid_replica_assignment,
-                  "Partitions should be a consecutive 0-based integer sequence; partition " + std::to_string(p) +
+                  "Partitions should be a consecutive 0-based integer sequence; partition " + samsa::to_string(p) +
                       " is out of place."});
             break;
           }
@@ -178,6 +178,7 @@ controller_result<std::vector<create_topic_result>> controller::create_topics(
             break;
           }
           assignment.push_back(replicas);
+          ++expect;
         }
       }
     } else if (res.error.ok()) {
@@ -500,7 +501,7 @@ controller_result<alter_partition_response> controller::alter_partition(const me
   res.state = *s;
   if (s->leader != req.broker) {
     res.error = {err::invalid_request, "Broker " + samsa::to_string(req.broker) + " is not the leader of " + t->name +
-                                           "-" + std::to_string(req.partition) + "."};
+                                           "-" + samsa::to_string(req.partition) + "."};
   } else if (req.leader_epoch < s->leader_epoch) {
     res.error = {err::fenced_leader_epoch, "Leader epoch " + samsa::to_string(req.leader_epoch) +
                                                " is older than the current " + samsa::to_string(s->leader_epoch) + "."};
@@ -552,7 +553,7 @@ controller_result<std::vector<election_result>> controller::elect_leaders(
       if (s.leader == pref) return {err::election_not_needed, "Leader election not needed for topic partition."};
       if (!live(pref) || std::find(s.isr.begin(), s.isr.end(), pref) == s.isr.end())
         return {err::preferred_leader_not_available,
-                "Failed to elect leader for partition " + t.name + "-" + std::to_string(p) +
+                "Failed to elect leader for partition " + t.name + "-" + samsa::to_string(p) +
                     " under strategy PreferredReplicaPartitionLeaderElectionStrategy"};
       leader = pref;
     } else {
@@ -561,7 +562,7 @@ controller_result<std::vector<election_result>> controller::elect_leaders(
       auto e = elect_leader(s, s.isr, live, true);
       if (e.leader == no_leader)
         return {err::eligible_leaders_not_available,
-                "Failed to elect leader for partition " + t.name + "-" + std::to_string(p) +
+                "Failed to elect leader for partition " + t.name + "-" + samsa::to_string(p) +
                     ": no live replica."};
       leader = e.leader;
       isr = e.isr;

@@ -448,13 +448,13 @@ void coordinator::commit(const std::string& group_id, const std::string& member_
 }
 
 kafka_errc coordinator::fetch_offsets(
-    const std::string& group_id, const std::optional<std::vector<std::pair<std::string, std::vector<int32_t>>>>& topics,
+    const std::string& group_id, const std::optional<std::vector<std::pair<std::string, std::vector<partition_index>>>>& topics,
     std::vector<std::pair<std::string, std::vector<fetched_offset>>>& out) const {
   out.clear();
   const auto owner = ownership(group_id);
   if (owner == err::coordinator_not_available) backend_.create_offsets_topic(std::max(cfg_.offsets_topic_num_partitions, 1));
   const entry* e = owner != err::none ? nullptr : find(group_id);
-  auto one = [&](const std::string& topic, int32_t partition) {
+  auto one = [&](const std::string& topic, partition_index partition) {
     fetched_offset f;
     f.partition = partition;
     if (owner != err::none) {
@@ -474,7 +474,7 @@ kafka_errc coordinator::fetch_offsets(
   if (topics) {
     for (const auto& [topic, parts] : *topics) {
       auto& t = out.emplace_back(topic, std::vector<fetched_offset>{});
-      for (int32_t p : parts) t.second.push_back(one(topic, p));
+      for (partition_index p : parts) t.second.push_back(one(topic, p));
     }
   } else if (e) {
     for (const auto& [tp, o] : e->offsets) {

@@ -115,7 +115,7 @@ std::vector<uint8_t> encode_offset_key(const offset_key& k) {
   w.i16(1);
   w.str(k.group);
   w.str(k.topic);
-  w.i32(k.partition);
+  w.i32(k.partition.value());
   return std::move(w.out);
 }
 

@@ -27,10 +27,10 @@ void follower_session::assign(std::shared_ptr<partition> p) {
   a.backoff_until_ms = 0;
 }
 
-void follower_session::unassign(const std::string& topic, int32_t index) { parts_.erase({topic, index}); }
+void follower_session::unassign(const std::string& topic, partition_index index) { parts_.erase({topic, index}); }
 
 follower_session::assignment* follower_session::answered(const generations& asked, const std::string& topic,
-                                                         int32_t index) {
+                                                         partition_index index) {
   auto it = parts_.find({topic, index});
   if (it == parts_.end()) return nullptr;
   auto g = asked.find(it->first);

@@ -23,7 +23,7 @@ batch_identity identity_of(const records::batch_view& bv) noexcept {
           static_cast<int32_t>(last > INT32_MAX ? last - INT32_MAX - 1 : last)};
 }
 
-partition::partition(std::string topic, int32_t index, std::shared_ptr<storage::partition_log> log, broker_id self)
+partition::partition(std::string topic, partition_index index, std::shared_ptr<storage::partition_log> log, broker_id self)
     : topic_(std::move(topic)), index_(index), self_(self), log_(std::move(log)) {
   rebuild_producer_state();
 }

@@ -17,7 +17,7 @@ using kind = cluster::local_replica_change::kind;
 
 namespace {
 const cluster::partition_state* partition_state_of(const cluster::metadata_image& img, const std::string& topic,
-                                                   int32_t index) {
+                                                   partition_index index) {
   const auto* t = img.topic(topic);
   if (t == nullptr) return nullptr;
   auto it = t->partitions.find(index);
@@ -48,7 +48,7 @@ void partition_manager::apply(const cluster::metadata_image& before, const clust
     const auto* t = after.topic(ch.topic);
     const size_t count = t ? t->partitions.size() : 0;
     if (slots.size() < count) slots.resize(count);
-    auto& slot = slots[static_cast<size_t>(ch.partition)];
+    auto& slot = slots[static_cast<size_t>(ch.partition.value())];
     if (!slot) slot = create(ch, after);
     if (!slot) continue;
     slot->set_topic_id(ch.topic_id);
@@ -83,8 +83,8 @@ std::shared_ptr<partition> partition_manager::create(const cluster::local_replic
 
 void partition_manager::remove(const cluster::local_replica_change& ch) {
   auto it = topics_.find(ch.topic);
-  if (it != topics_.end() && static_cast<size_t>(ch.partition) < it->second.size()) {
-    auto& slot = it->second[static_cast<size_t>(ch.partition)];
+  if (it != topics_.end() && static_cast<size_t>(ch.partition.value()) < it->second.size()) {
+    auto& slot = it->second[static_cast<size_t>(ch.partition.value())];
     if (slot) {
       if (hooks_.unfollow) hooks_.unfollow(*slot);  // a follower must not append to a log being deleted
       slot->on_removed();  // produce requests waiting on it answer NOT_LEADER_OR_FOLLOWER
@@ -156,13 +156,13 @@ void partition_manager::remove_stray_logs(const cluster::metadata_image& img) {
   }
 }
 
-std::shared_ptr<partition> partition_manager::get(const std::string& topic, int32_t index) const {
+std::shared_ptr<partition> partition_manager::get(const std::string& topic, partition_index index) const {
   auto it = topics_.find(topic);
-  if (it == topics_.end() || index < 0 || static_cast<size_t>(index) >= it->second.size()) return nullptr;
-  return it->second[static_cast<size_t>(index)];
+  if (it == topics_.end() || index < 0 || static_cast<size_t>(index.value()) >= it->second.size()) return nullptr;
+  return it->second[static_cast<size_t>(index.value())];
 }
 
-leader_lookup partition_manager::leader(const std::string& topic, int32_t index) const {
+leader_lookup partition_manager::leader(const std::string& topic, partition_index index) const {
   auto p = get(topic, index);
   if (p && p->is_leader() && (!hooks_.lease_valid || hooks_.lease_valid())) return {std::move(p), ke::none};
   const bool exists = image_ != nullptr && partition_state_of(*image_, topic, index) != nullptr;
@@ -181,7 +181,7 @@ bool partition_manager::throttled(const partition& p, broker_id replica, bool as
   const auto v = image_->config(cluster::resource_type::topic, p.topic(),
                                 as_leader ? config::topic_key("leader.replication.throttled.replicas").name
                                           : config::topic_key("follower.replication.throttled.replicas").name);
-  if (!v || !replica_throttled(*v, p.index(), replica.value())) return false;
+  if (!v || !replica_throttled(*v, p.index().value(), replica.value())) return false;
   const auto* s = image_->partition(p.topic_id(), p.index());
   return s == nullptr || std::find(s->isr.begin(), s->isr.end(), replica) == s->isr.end();
 }

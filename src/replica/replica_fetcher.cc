@@ -133,7 +133,7 @@ void replica_fetchers::follow(const std::shared_ptr<partition>& p, broker_id lea
   unfollow(p->topic(), p->index());
   const int32_t n = std::max(1, opt_.num_fetchers);
   const auto index =
-      static_cast<int32_t>((std::hash<std::string>{}(p->topic()) * 31 + static_cast<size_t>(p->index())) % n);
+      static_cast<int32_t>((std::hash<std::string>{}(p->topic()) * 31 + static_cast<size_t>(p->index().value())) % n);
   const std::pair<broker_id, int32_t> key{leader, index};
   auto& f = fetchers_[key];
   if (!f) f = std::make_shared<fetcher>(ex_, leader, index, opt_);
@@ -145,7 +145,7 @@ void replica_fetchers::follow(const std::shared_ptr<partition>& p, broker_id lea
   }
 }
 
-void replica_fetchers::unfollow(const std::string& topic, int32_t index) {
+void replica_fetchers::unfollow(const std::string& topic, partition_index index) {
   auto it = assigned_.find({topic, index});
   if (it == assigned_.end()) return;
   auto f = fetchers_.find(it->second);

@@ -26,7 +26,7 @@ bool valid_topic_name(const std::string& name) noexcept {
 
 const cluster::metadata_image& services::image() const { return controller.image(); }
 
-bool services::partition_exists(const std::string& topic, int32_t index) const {
+bool services::partition_exists(const std::string& topic, partition_index index) const {
   const auto* t = image().topic(topic);
   return t != nullptr && t->partitions.count(index) > 0;
 }
@@ -67,7 +67,7 @@ broker::broker(boost::asio::any_io_executor ex, broker_config config, storage::l
   };
   hooks.unfollow = [this](const replica::partition& p) { fetchers_->unfollow(p.topic(), p.index()); };
   hooks.check_isr = [this](const std::shared_ptr<replica::partition>& p) { isr_->check(p); };
-  hooks.leadership = [this](const std::string& topic, int32_t index, samsa::leader_epoch epoch, bool leader) {
+  hooks.leadership = [this](const std::string& topic, samsa::partition_index index, samsa::leader_epoch epoch, bool leader) {
     groups_->on_leadership(topic, index, epoch, leader);
   };
   hooks.lease_valid = [this] { return controller_.broker().lease_valid(); };

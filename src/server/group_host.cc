@@ -114,7 +114,7 @@ void group_host::start() {
   auto it = partitions_.all().find(group::offsets_topic);
   if (it != partitions_.all().end()) {
     for (const auto& p : it->second)
-      if (p && p->is_leader()) coordinator_->become_leader(p->index(), p->leader_epoch().value());
+      if (p && p->is_leader()) coordinator_->become_leader(p->index().value(), p->leader_epoch().value());
   }
   timer_ = std::make_unique<asio::steady_timer>(ex_);
   asio::co_spawn(ex_, ticker(*coordinator_, *timer_), asio::detached);
@@ -124,10 +124,10 @@ void group_host::stop() {
   if (timer_) timer_->cancel();
 }
 
-void group_host::on_leadership(const std::string& topic, int32_t index, samsa::leader_epoch epoch, bool leader) {
+void group_host::on_leadership(const std::string& topic, samsa::partition_index index, samsa::leader_epoch epoch, bool leader) {
   if (!started_ || topic != group::offsets_topic) return;
-  if (leader) coordinator_->become_leader(index, epoch.value());
-  else coordinator_->resign(index);  // now a follower, or removed
+  if (leader) coordinator_->become_leader(index.value(), epoch.value());
+  else coordinator_->resign(index.value());  // now a follower, or removed
 }
 
 }  // namespace samsa::server

@@ -34,7 +34,7 @@ class group_host {
   void start();
   void stop();
   // The partition manager's leadership hook (ignored before start()).
-  void on_leadership(const std::string& topic, int32_t index, samsa::leader_epoch epoch, bool leader);
+  void on_leadership(const std::string& topic, samsa::partition_index index, samsa::leader_epoch epoch, bool leader);
 
  private:
   class backend;

@@ -134,13 +134,13 @@ log_manager::~log_manager() {
   deleter_.join();
 }
 
-std::shared_ptr<partition_log> log_manager::get(const std::string& topic, int32_t partition) const {
+std::shared_ptr<partition_log> log_manager::get(const std::string& topic, partition_index partition) const {
   std::lock_guard lk(mu_);
   auto it = logs_.find({topic, partition});
   return it == logs_.end() ? nullptr : it->second;
 }
 
-result<std::shared_ptr<partition_log>> log_manager::get_or_create(const std::string& topic, int32_t partition,
+result<std::shared_ptr<partition_log>> log_manager::get_or_create(const std::string& topic, partition_index partition,
                                                                   const log_config& config) {
   if (!valid_topic(topic) || partition < 0) return make_error_code(errc::invalid_argument);
   std::lock_guard lk(mu_);
@@ -163,7 +163,7 @@ result<std::shared_ptr<partition_log>> log_manager::get_or_create(const std::str
   return p;
 }
 
-std::error_code log_manager::remove(const std::string& topic, int32_t partition) {
+std::error_code log_manager::remove(const std::string& topic, partition_index partition) {
   std::shared_ptr<partition_log> log;
   fs::path dir;
   {

@@ -41,7 +41,7 @@ void check_invariants(const metadata_image& prev, const metadata_image& cur, con
   auto live = [&](broker_id b) { return cur.broker(b) != nullptr && !cur.broker(b)->fenced; };
   for (const auto& [id, t] : cur.topics()) {
     for (const auto& [p, s] : t->partitions) {
-      const std::string tp = where + " " + t->name + "-" + std::to_string(p);
+      const std::string tp = where + " " + t->name + "-" + samsa::to_string(p);
       if (auto bad = check_partition_invariants(s)) ADD_FAILURE() << tp << ": " << *bad;
       if (s.leader != no_leader) {
         EXPECT_TRUE(live(s.leader)) << tp << ": led by fenced broker " << s.leader;

@@ -234,7 +234,7 @@ TEST_F(coord, CommitFetchAndReloadAfterRestart) {
   EXPECT_EQ(out[0].second[0].offset, 42);
   EXPECT_EQ(out[0].second[0].metadata, "m");
   EXPECT_EQ(out[0].second[1].metadata, "");
-  c->fetch_offsets("g1", std::vector<std::pair<std::string, std::vector<int32_t>>>{{"t", {0, 5}}}, out);
+  c->fetch_offsets("g1", std::vector<std::pair<std::string, std::vector<partition_index>>>{{"t", {0, 5}}}, out);
   EXPECT_EQ(out[0].second[1].offset, -1);
   EXPECT_EQ(out[0].second[1].error, protocol::kafka_errc::none);
 
@@ -435,7 +435,7 @@ TEST_F(coord, GroupsOfPartitionsNotLedHereAnswerNotCoordinator) {
   EXPECT_EQ(c->leave(theirs, {{"x", std::nullopt}}).first, err::not_coordinator);
   EXPECT_EQ(commit(theirs, "", -1, {ce("t", 0, 1)}), (std::vector<kafka_errc>{err::not_coordinator}));
   std::vector<std::pair<std::string, std::vector<fetched_offset>>> out;
-  EXPECT_EQ(c->fetch_offsets(theirs, std::vector<std::pair<std::string, std::vector<int32_t>>>{{"t", {0}}}, out),
+  EXPECT_EQ(c->fetch_offsets(theirs, std::vector<std::pair<std::string, std::vector<partition_index>>>{{"t", {0}}}, out),
             err::not_coordinator);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].second[0].error, err::not_coordinator);

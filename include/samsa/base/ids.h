@@ -24,8 +24,12 @@ class strong_id {
   constexpr strong_id(Rep v) noexcept : v_(v) {}  // NOLINT: implicit from the raw integer, by design (see above)
   constexpr Rep value() const noexcept { return v_; }
   constexpr explicit operator Rep() const noexcept { return v_; }
-  // The following value (the next leader epoch of a leader change).
+  // The following value (the next leader epoch of a leader change, the next partition of a topic).
   constexpr strong_id next() const noexcept { return strong_id(static_cast<Rep>(v_ + 1)); }
+  constexpr strong_id& operator++() noexcept {
+    ++v_;
+    return *this;
+  }
   friend constexpr bool operator==(strong_id, strong_id) noexcept = default;
   friend constexpr auto operator<=>(strong_id, strong_id) noexcept = default;
   friend std::ostream& operator<<(std::ostream& os, strong_id id) { return os << id.v_; }

@@ -13,7 +13,7 @@ namespace samsa::cluster {
 
 // Strong types (samsa/base/ids.h): the same types the generated Kafka messages carry.
 using broker_id = samsa::broker_id;
-using partition_id = int32_t;
+using partition_id = samsa::partition_index;
 inline constexpr broker_id no_leader = -1;
 
 // A Kafka Uuid (topic ids, broker incarnation ids). All-zero is "none".

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "samsa/base/ids.h"
 #include "samsa/group/config.h"
 #include "samsa/group/errors.h"
 #include "samsa/group/group.h"
@@ -62,7 +63,7 @@ class offsets_backend {
 
 struct topic_partition {
   std::string topic;
-  int32_t partition = 0;
+  partition_index partition = 0;
   auto operator<=>(const topic_partition&) const = default;
 };
 
@@ -84,7 +85,7 @@ struct commit_entry {
 };
 
 struct fetched_offset {
-  int32_t partition = 0;
+  partition_index partition = 0;
   int64_t offset = -1;
   int32_t leader_epoch = -1;
   std::optional<std::string> metadata = std::string();
@@ -158,7 +159,7 @@ class coordinator {
               std::function<void(std::vector<kafka_errc>)> done);
   // OffsetFetch: topics == nullopt means every committed partition. Returns the group-level error.
   kafka_errc fetch_offsets(const std::string& group_id,
-                        const std::optional<std::vector<std::pair<std::string, std::vector<int32_t>>>>& topics,
+                        const std::optional<std::vector<std::pair<std::string, std::vector<partition_index>>>>& topics,
                         std::vector<std::pair<std::string, std::vector<fetched_offset>>>& out) const;
   group_description describe(const std::string& group_id) const;
   // The groups of the partitions led here. COORDINATOR_LOAD_IN_PROGRESS while any of them is loading (with the

@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "samsa/base/ids.h"
 #include "samsa/group/group.h"
 
 namespace samsa::group {
@@ -23,7 +24,7 @@ inline constexpr const char* offsets_topic = "__consumer_offsets";
 struct offset_key {
   std::string group;
   std::string topic;
-  int32_t partition = 0;
+  partition_index partition = 0;
 };
 struct group_key {
   std::string group;

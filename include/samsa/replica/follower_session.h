@@ -39,14 +39,14 @@ struct follower_settings {
 
 class follower_session {
  public:
-  using key = std::pair<std::string, int32_t>;
+  using key = std::pair<std::string, partition_index>;
   using generations = std::map<key, uint64_t>;
 
   explicit follower_session(follower_settings s) : s_(s) {}
 
   // Starts (or restarts) copying `p`: truncation first.
   void assign(std::shared_ptr<partition> p);
-  void unassign(const std::string& topic, int32_t index);
+  void unassign(const std::string& topic, partition_index index);
   bool empty() const noexcept { return parts_.empty(); }
   size_t size() const noexcept { return parts_.size(); }
 
@@ -77,7 +77,7 @@ class follower_session {
     int64_t backoff_until_ms = 0;
   };
   // The assignment an answer is about, when it is still the one asked (same generation) and still a follower.
-  assignment* answered(const generations& asked, const std::string& topic, int32_t index);
+  assignment* answered(const generations& asked, const std::string& topic, partition_index index);
   void on_partition_fetched(assignment& a, const protocol::FetchResponse::FetchableTopicResponse::PartitionData& rp, int64_t now_ms,
                             const std::function<void(const partition&, size_t)>& received);
 

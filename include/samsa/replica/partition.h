@@ -31,6 +31,7 @@
 namespace samsa::replica {
 
 using cluster::broker_id;
+using samsa::partition_index;
 
 // Topic-level settings a partition enforces (topic override or broker default).
 struct partition_limits {
@@ -79,11 +80,11 @@ enum class fetched { appended, diverged, failed };
 
 class partition {
  public:
-  partition(std::string topic, int32_t index, std::shared_ptr<storage::partition_log> log, broker_id self);
+  partition(std::string topic, partition_index index, std::shared_ptr<storage::partition_log> log, broker_id self);
 
   // --- identity and state (read-only) ---
   const std::string& topic() const noexcept { return topic_; }
-  int32_t index() const noexcept { return index_; }
+  partition_index index() const noexcept { return index_; }
   const cluster::uuid& topic_id() const noexcept { return topic_id_; }
   void set_topic_id(const cluster::uuid& id) noexcept { topic_id_ = id; }
   const storage::partition_log& log() const noexcept { return *log_; }
@@ -166,7 +167,7 @@ class partition {
   void record_producer(const records::batch_view& bv);
 
   const std::string topic_;
-  const int32_t index_;
+  const partition_index index_;
   const broker_id self_;
   cluster::uuid topic_id_{};
   std::shared_ptr<storage::partition_log> log_;

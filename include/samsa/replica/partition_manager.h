@@ -35,7 +35,7 @@ struct manager_hooks {
   std::function<void(const std::shared_ptr<partition>&)> check_isr;
   // This broker took up (leader = true, at `leader_epoch`) or gave up (leader = false: now a follower, or the
   // replica was removed) the leadership of a partition; called after the whole image is applied.
-  std::function<void(const std::string& topic, int32_t index, samsa::leader_epoch epoch, bool leader)> leadership;
+  std::function<void(const std::string& topic, partition_index index, samsa::leader_epoch epoch, bool leader)> leadership;
   // Whether this broker's controller session is surely alive (see cluster::broker_lifecycle::lease_valid); a broker
   // cut off from the controller stops serving as leader. Default: always.
   std::function<bool()> lease_valid;
@@ -70,10 +70,10 @@ class partition_manager {
   // Removes local logs the caught-up image does not assign here (a topic deleted while the node was down).
   void remove_stray_logs(const cluster::metadata_image& img);
 
-  std::shared_ptr<partition> get(const std::string& topic, int32_t index) const;
+  std::shared_ptr<partition> get(const std::string& topic, partition_index index) const;
   // The partition when this broker leads it (and its controller session is alive), else why not: NOT_LEADER_OR_
   // FOLLOWER when it exists in the cluster, UNKNOWN_TOPIC_OR_PARTITION when not.
-  leader_lookup leader(const std::string& topic, int32_t index) const;
+  leader_lookup leader(const std::string& topic, partition_index index) const;
   // Every local replica (nullptr where none), by topic then partition id.
   const std::map<std::string, std::vector<std::shared_ptr<partition>>>& all() const noexcept { return topics_; }
   // Calls fn for every partition led here.

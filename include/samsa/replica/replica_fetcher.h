@@ -35,7 +35,7 @@ class replica_fetchers {
   // Follows `p` from `leader` (truncating first), replacing any previous assignment of the partition.
   void follow(const std::shared_ptr<partition>& p, broker_id leader);
   // Stops following the partition (this broker leads it now, or it was removed).
-  void unfollow(const std::string& topic, int32_t index);
+  void unfollow(const std::string& topic, partition_index index);
   void stop();
 
   struct fetcher;
@@ -46,7 +46,7 @@ class replica_fetchers {
   partition_manager& manager_;
   std::function<const cluster::metadata_image&()> image_;
   std::map<std::pair<broker_id, int32_t>, std::shared_ptr<fetcher>> fetchers_;  // (leader, index)
-  std::map<std::pair<std::string, int32_t>, std::pair<broker_id, int32_t>> assigned_;  // partition -> fetcher key
+  std::map<std::pair<std::string, partition_index>, std::pair<broker_id, int32_t>> assigned_;  // partition -> fetcher key
   bool stopped_ = false;
 };
 

@@ -5,6 +5,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <string>
 
+#include "samsa/base/ids.h"
 #include "samsa/server/config.h"
 
 namespace samsa::cluster {
@@ -39,7 +40,7 @@ struct services {
   // The committed metadata image (the controller node's).
   const cluster::metadata_image& image() const;
   // Whether the partition exists in the cluster (anywhere).
-  bool partition_exists(const std::string& topic, int32_t index) const;
+  bool partition_exists(const std::string& topic, partition_index index) const;
 };
 
 // Kafka's topic-name rule: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".

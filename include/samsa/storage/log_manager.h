@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "samsa/base/result.h"
+#include "samsa/base/ids.h"
 #include "samsa/storage/file_cache.h"
 #include "samsa/storage/flush_scheduler.h"
 #include "samsa/storage/log_config.h"
@@ -26,7 +27,7 @@ namespace samsa::storage {
 
 struct topic_partition {
   std::string topic;
-  int32_t partition = 0;
+  partition_index partition = 0;
   auto operator<=>(const topic_partition&) const = default;
 };
 
@@ -53,16 +54,16 @@ class log_manager {
   log_manager& operator=(const log_manager&) = delete;
 
   // nullptr when the partition is not hosted here.
-  std::shared_ptr<partition_log> get(const std::string& topic, int32_t partition) const;
+  std::shared_ptr<partition_log> get(const std::string& topic, partition_index partition) const;
   // Existing log, or a new one in the data directory with the fewest partitions.
-  result<std::shared_ptr<partition_log>> get_or_create(const std::string& topic, int32_t partition,
+  result<std::shared_ptr<partition_log>> get_or_create(const std::string& topic, partition_index partition,
                                                        const log_config& config);
-  result<std::shared_ptr<partition_log>> get_or_create(const std::string& topic, int32_t partition) {
+  result<std::shared_ptr<partition_log>> get_or_create(const std::string& topic, partition_index partition) {
     return get_or_create(topic, partition, defaults_);
   }
   // Stops serving the partition now; its directory is renamed to `<topic>-<partition>.<id>-delete` and deleted
   // by a background thread. Outstanding file_slices stay readable.
-  std::error_code remove(const std::string& topic, int32_t partition);
+  std::error_code remove(const std::string& topic, partition_index partition);
   std::vector<topic_partition> list() const;
   std::vector<std::shared_ptr<partition_log>> logs() const;
   const log_config& defaults() const noexcept { return defaults_; }

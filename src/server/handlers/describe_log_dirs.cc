@@ -25,7 +25,7 @@ boost::asio::awaitable<void> handle_describe_log_dirs(request_context& ctx) {
         if (p) add(p);
   } else {
     for (const auto& rt : *req.topics)
-      for (int32_t idx : rt.partitions)
+      for (partition_index idx : rt.partitions)
         if (auto p = b.partitions.get(rt.topic, idx)) add(p);
   }
   for (const auto& [dir, topics] : by_dir) {

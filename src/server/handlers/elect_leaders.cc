@@ -25,7 +25,7 @@ boost::asio::awaitable<void> handle_elect_leaders(request_context& ctx) {
       for (const auto& t : *req.topic_partitions) {
         auto& rt = resp.replica_election_results.emplace_back();
         rt.topic = t.topic;
-        for (int32_t p : t.partitions) {
+        for (partition_index p : t.partitions) {
           auto& rp = rt.partition_result.emplace_back();
           rp.partition_id = p;
           rp.error_code = kafka_error::invalid_request;
@@ -40,7 +40,7 @@ boost::asio::awaitable<void> handle_elect_leaders(request_context& ctx) {
   if (req.topic_partitions) {
     partitions.emplace();
     for (const auto& t : *req.topic_partitions)
-      for (int32_t p : t.partitions) partitions->push_back({t.topic, p});
+      for (partition_index p : t.partitions) partitions->push_back({t.topic, p});
   }
   cluster::command<std::vector<cluster::election_result>> r_cmd =
       [&partitions, type](cluster::controller& c, const cluster::metadata_image& img) {
@@ -49,7 +49,7 @@ boost::asio::awaitable<void> handle_elect_leaders(request_context& ctx) {
   auto r = co_await ctx.s.controller.execute(std::move(r_cmd));
   // Results grouped by topic, in the order topics first appear (request order, or the controller's).
   std::map<std::string, size_t> topic_index;
-  auto add = [&](const std::string& topic, int32_t p, const cluster::api_error& e) {
+  auto add = [&](const std::string& topic, partition_index p, const cluster::api_error& e) {
     auto [it, fresh] = topic_index.try_emplace(topic, resp.replica_election_results.size());
     if (fresh) resp.replica_election_results.emplace_back().topic = topic;
     auto& rp = resp.replica_election_results[it->second].partition_result.emplace_back();

@@ -12,7 +12,7 @@ boost::asio::awaitable<void> handle_list_partition_reassignments(request_context
   if (req.topics) {
     filter.emplace();
     for (const auto& t : *req.topics)
-      for (int32_t p : t.partition_indexes) filter->push_back({t.name, p});
+      for (partition_index p : t.partition_indexes) filter->push_back({t.name, p});
   }
   protocol::ListPartitionReassignmentsResponse resp;
   for (const auto& o : cluster::list_reassignments(ctx.s.image(), filter)) {

@@ -10,7 +10,7 @@ boost::asio::awaitable<void> handle_offset_fetch(request_context& ctx) {
   protocol::OffsetFetchRequest req;
   if (!ctx.decode(req)) co_return;
   const int16_t v = ctx.version();
-  std::optional<std::vector<std::pair<std::string, std::vector<int32_t>>>> topics;
+  std::optional<std::vector<std::pair<std::string, std::vector<partition_index>>>> topics;
   if (req.topics || v < 2) {
     topics.emplace();
     if (req.topics)
