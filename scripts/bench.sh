@@ -17,6 +17,7 @@
 #   SAMSA_BENCH_REPS       runs of each workload and reference, alternated; the table shows medians (default 3)
 #   SAMSA_BENCH_NOTE       text added under the table (e.g. "shared VM, other builds running")
 #   SAMSA_BENCH_NO_DOC=1   print the table only, leave docs/benchmarks.md alone
+#   SAMSA_BROKER_OPTS      extra samsad settings, space-separated key=value (e.g. "reactor.threads=1")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -129,7 +130,9 @@ for i in $(seq 1 "$REPS"); do
 done
 
 # --- broker -------------------------------------------------------------------------------------------------------
-(cd "$WORK" && exec "$SAMSAD" -o "listeners=PLAINTEXT://$BROKER" -o "log.dirs=$WORK/data" -o num.partitions=16 \
+BROKER_OPTS=()
+for kv in ${SAMSA_BROKER_OPTS:-}; do BROKER_OPTS+=(-o "$kv"); done
+(cd "$WORK" && exec "$SAMSAD" -o "listeners=PLAINTEXT://$BROKER" -o "log.dirs=$WORK/data" -o num.partitions=16 "${BROKER_OPTS[@]}" \
   --log-level warn >"$WORK/samsad.log" 2>&1) &
 BROKER_PID=$!
 for _ in $(seq 1 100); do
@@ -156,8 +159,14 @@ THR=(--partitions 16 --producers 2 --linger-ms 5 --batch-size 1048576 --duration
 for i in $(seq 1 "$REPS"); do
   ROUND=$i
   echo "bench: floor: samsa_floor 1 GiB, and 256 MiB with fdatasync per MiB (#$i)" >&2
-  floor_ref floor --bytes 1073741824
-  floor_ref floor_fdatasync --bytes 268435456 --fdatasync
+  # Memory freed a moment ago is cheap to write into and memory free for seconds is not (free page reporting, see
+  # bench/e2e/floor.cc): let it settle before the floor and before the broker, and let the floor keep its files
+  # (as the broker keeps its log) until both have run.
+  sleep 3
+  floor_ref floor --bytes 1073741824 --keep
+  floor_ref floor_fdatasync --bytes 268435456 --fdatasync --keep
+  rm -f "$WORK"/data/samsa-floor-*.dat
+  sleep 3
   run produce_1k_acks1 produce --topic "p1k-$i" "${THR[@]}" --size 1024 --acks 1
   run consume_1k consume --topic "p1k-$i"
   run consume_1k_10mib consume --topic "p1k-$i" --set max.partition.fetch.bytes=10485760

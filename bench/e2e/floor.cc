@@ -6,7 +6,13 @@
 // is the reference for samsad's CPU per GB of produced payload; it moves with the page cache's state, so measure it
 // in the same run as the broker, never once for all.
 //
-//   samsa_floor --dir DIR [--bytes 1073741824] [--chunk 1048576] [--fdatasync]
+// On this project's VMs the page cache's state is most of that cost: the guest hands memory that stayed free for a
+// couple of seconds back to the hypervisor (free page reporting), and writing into such pages costs ~3.5 CPU-s per
+// GB in the copy into the page cache, against ~0.3 for pages freed a moment ago. A broker's page cache grows into
+// the former (its log stays), so `--keep` leaves the file in place, as the broker leaves its segments, and
+// scripts/bench.sh lets freed memory settle before each floor and each broker run.
+//
+//   samsa_floor --dir DIR [--bytes 1073741824] [--chunk 1048576] [--fdatasync] [--keep]
 //
 // Output: one JSON line on stdout: bytes, seconds, mb_per_s, cpu_s (receiver), cpu_s_per_gb, sender_cpu_s.
 #include <arpa/inet.h>
@@ -36,6 +42,7 @@ struct options {
   uint64_t bytes = 1ull << 30;
   size_t chunk = 1 << 20;
   bool fdatasync = false;
+  bool keep = false;  // leave the file (DIR/samsa-floor-PID.dat) for the caller to delete
 };
 
 [[noreturn]] void die(const char* what) {
@@ -64,8 +71,9 @@ options parse(int argc, char** argv) {
     else if (a == "--bytes") o.bytes = std::stoull(next());
     else if (a == "--chunk") o.chunk = std::stoul(next());
     else if (a == "--fdatasync") o.fdatasync = true;
+    else if (a == "--keep") o.keep = true;
     else {
-      std::fprintf(stderr, "usage: samsa_floor --dir DIR [--bytes N] [--chunk N] [--fdatasync]\n");
+      std::fprintf(stderr, "usage: samsa_floor --dir DIR [--bytes N] [--chunk N] [--fdatasync] [--keep]\n");
       std::exit(2);
     }
   }
@@ -114,7 +122,7 @@ int main(int argc, char** argv) {
   const int one = 1;
   ::setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
-  const std::string path = o.dir + "/samsa-floor.dat";
+  const std::string path = o.dir + "/samsa-floor-" + std::to_string(::getpid()) + ".dat";
   const int file = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
   if (file < 0) die("open");
 
@@ -152,7 +160,7 @@ int main(int argc, char** argv) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   sender.join();
   ::close(file);
-  ::unlink(path.c_str());
+  if (!o.keep) ::unlink(path.c_str());
   ::close(rfd);
   ::close(cfd);
   ::close(lfd);

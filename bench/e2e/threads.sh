@@ -9,6 +9,7 @@
 # Environment: SAMSA_BENCH_PORT (default 29092), SAMSA_BENCH_SECONDS (produce duration, default 8),
 #   SAMSA_PERF=1 also records `perf record -e cpu-clock -g -p PID` per workload (first rep) into $SAMSA_PERF_DIR
 #   (default /tmp/samsa-perf): perf report -i FILE --no-children --sort sym.
+#   SAMSA_BROKER_OPTS: extra samsad settings, space-separated key=value (e.g. "reactor.threads=1").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -24,7 +25,9 @@ BROKER_PID=""
 cleanup() { [ -n "$BROKER_PID" ] && kill "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 mkdir -p "$WORK/data"
-"$SAMSAD" -o "listeners=PLAINTEXT://127.0.0.1:$PORT" -o "log.dirs=$WORK/data" -o num.partitions=16 --log-level warn \
+BROKER_OPTS=()
+for kv in ${SAMSA_BROKER_OPTS:-}; do BROKER_OPTS+=(-o "$kv"); done
+"$SAMSAD" -o "listeners=PLAINTEXT://127.0.0.1:$PORT" -o "log.dirs=$WORK/data" -o num.partitions=16 "${BROKER_OPTS[@]}" --log-level warn \
   >"$WORK/samsad.log" 2>&1 &
 BROKER_PID=$!
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
@@ -34,15 +37,19 @@ NAMES=$WORK/names.json
 if command -v gdb >/dev/null; then
   timeout 60 gdb -p "$BROKER_PID" -batch -ex "thread apply all bt 16" 2>/dev/null | python3 -c '
 import json, re, sys
-names, lwp = {}, None
+frames, lwp = {}, None
 for line in sys.stdin:
     m = re.match(r"Thread \d+ \(Thread 0x[0-9a-f]+ \(LWP (\d+)\)", line)
-    if m: lwp = m.group(1); names.setdefault(lwp, "?"); continue
-    if lwp is None or names[lwp] != "?": continue
-    for pat, n in (("flush_scheduler::run", "flusher (fsync)"), ("asio::detail::scheduler::run", "io (asio io_context)"),
+    if m: lwp = m.group(1); frames[lwp] = ""; continue
+    if lwp is not None: frames[lwp] += line
+names = {}
+for lwp, text in frames.items():
+    names[lwp] = "?"
+    for pat, n in (("flush_scheduler::run", "flusher (fsync)"), ("reactors::start", "reactor shard 1+ (connections)"),
+                   ("asio::detail::scheduler::run", "shard 0 (asio io_context)"),
                    ("deleter_loop", "segment deleter"), ("log_manager::start", "log manager (retention/flush timers)"),
                    ("recovery", "recovery pool")):
-        if pat in line: names[lwp] = n; break
+        if pat in text: names[lwp] = n; break
 json.dump(names, sys.stdout)' >"$NAMES" || echo '{}' >"$NAMES"
 else
   echo '{}' >"$NAMES"

@@ -134,6 +134,7 @@ bool bind(const settings_map& settings, const properties& given, server::broker_
   r.get<"delete.topic.enable">(c.delete_topic_enable);
   r.get<"socket.request.max.bytes">(c.socket_request_max_bytes);
   r.get<"queued.max.requests">(c.queued_max_requests);
+  r.get<"reactor.threads">(c.reactor_threads);
   r.get<"connections.max.idle.ms">(c.connections_max_idle_ms);
   r.get<"max.connections">(c.max_connections);
   r.get<"message.max.bytes">(c.message_max_bytes);

@@ -294,6 +294,8 @@ int main(int argc, char** argv) {
   io.run();
   if (ctl.failure()) exit_code = 1;
   ctl.stop();
+  // The reactor shards' connections go first: they hand requests to the broker, which closes next.
+  if (srv) srv->shutdown();
   if (broker) broker->close();
   if (logs) {
     if (auto err = logs->close()) spdlog::error("closing the logs: {}", err.message());

@@ -1,5 +1,7 @@
 // One connection = a reader coroutine (frames in, one handler coroutine spawned per request) and a writer
-// coroutine (responses out strictly in request order, which Kafka clients require). Memory is bounded: a frame
+// coroutine (responses out strictly in request order, which Kafka clients require). Both run on the connection's
+// reactor shard; handlers run on shard 0, which owns the partitions: the request goes there with co_spawn and the
+// finished response comes back with a post, so the connection's state is only ever touched from its own shard. Memory is bounded: a frame
 // is refused before it is read when it exceeds socket.request.max.bytes, and the reader stops reading while
 // queued.max.requests responses are pending.
 #include "connection.h"
@@ -9,6 +11,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -29,12 +32,13 @@ namespace {
 
 struct connection_state {
   connection_state(tcp::socket s, services& br)
-      : socket(std::move(s)), b(br), wakeup(socket.get_executor()), reader_wakeup(socket.get_executor()),
+      : socket(std::move(s)), executor(socket.get_executor()), b(br), wakeup(socket.get_executor()), reader_wakeup(socket.get_executor()),
         idle(socket.get_executor()) {
     wakeup.expires_at(asio::steady_timer::time_point::max());
     reader_wakeup.expires_at(asio::steady_timer::time_point::max());
   }
   tcp::socket socket;
+  const asio::any_io_executor executor;  // the connection's shard
   services& b;
   std::string peer;
   std::deque<std::shared_ptr<outbound>> pending;  // in request order
@@ -56,6 +60,8 @@ struct connection_state {
   }
 };
 
+// Runs on shard 0. Only `out` (handed over whole, nothing else touches it meanwhile) and the connection's immutable
+// peer name are used here; the connection's own state is touched back on its shard.
 asio::awaitable<void> run_handler(std::shared_ptr<connection_state> c, const api_handler* h,
                                   std::unique_ptr<request_context> ctx) {
   auto out = ctx->out;
@@ -66,8 +72,12 @@ asio::awaitable<void> run_handler(std::shared_ptr<connection_state> c, const api
     spdlog::error("[{}] handler for api {} v{} failed: {}", c->peer, h->key, ctx->version(), e.what());
     out->close_after = true;
   }
-  out->ready = true;
-  c->wakeup.cancel();
+  ctx.reset();  // frees the request frame now rather than on the connection's shard later
+  auto ex = c->executor;
+  asio::dispatch(ex, [c = std::move(c), out = std::move(out)] {
+    out->ready = true;
+    c->wakeup.cancel();
+  });
 }
 
 // Writes one file slice with sendfile(2) on the non-blocking socket, waiting for writability on EAGAIN.
@@ -166,7 +176,8 @@ std::vector<uint8_t> api_versions_fallback(int32_t correlation_id) {
 
 }  // namespace
 
-asio::awaitable<void> serve_connection(services& b, tcp::socket socket, std::shared_ptr<size_t> open_connections) {
+asio::awaitable<void> serve_connection(services& b, tcp::socket socket,
+                                       std::shared_ptr<std::atomic<size_t>> open_connections) {
   auto c = std::make_shared<connection_state>(std::move(socket), b);
   ++*open_connections;
   boost::system::error_code ec;
@@ -228,7 +239,7 @@ asio::awaitable<void> serve_connection(services& b, tcp::socket socket, std::sha
     auto ctx = std::unique_ptr<request_context>(new request_context{
         b, *header, frame, std::span<uint8_t>(frame->data() + header_bytes, r.remaining()), c->peer, out});
     c->pending.push_back(out);
-    asio::co_spawn(ex, run_handler(c, h, std::move(ctx)), asio::detached);
+    asio::co_spawn(b.executor, run_handler(c, h, std::move(ctx)), asio::detached);
   }
   // Let queued responses drain before closing: the writer closes on its own at a close_after marker.
   while (!c->closing && !c->pending.empty()) {

@@ -17,31 +17,54 @@ using asio::ip::tcp;
 
 namespace {
 
-asio::awaitable<void> accept_loop(services& b, std::shared_ptr<tcp::acceptor> acceptor,
-                                  std::shared_ptr<size_t> connections) {
+// Serves an accepted socket on its own shard, unless max.connections is reached (then it closes here).
+template <typename Socket>
+void admit(services& b, Socket socket, const std::shared_ptr<std::atomic<size_t>>& connections) {
+  if (*connections >= static_cast<size_t>(b.config.max_connections)) {
+    spdlog::warn("max.connections ({}) reached: refusing a connection", b.config.max_connections);
+    return;
+  }
+  auto ex = socket.get_executor();
+  asio::co_spawn(ex, serve_connection(b, tcp::socket(std::move(socket)), connections), asio::detached);
+}
+
+asio::awaitable<void> accept_loop(services& b, reactors& shards, std::shared_ptr<tcp::acceptor> acceptor,
+                                  std::shared_ptr<std::atomic<size_t>> connections) {
   for (;;) {
-    auto [ec, socket] = co_await acceptor->async_accept(asio::as_tuple(asio::use_awaitable));
+    // The socket is created on the shard that will serve it, so all its I/O happens there. (Two statements, not a
+    // conditional expression around co_await: GCC 12 destroys the accepted socket in that form.)
+    const size_t shard = shards.next();
+    boost::system::error_code ec;
+    if (shard == 0) {
+      auto [e, socket] = co_await acceptor->async_accept(asio::as_tuple(asio::use_awaitable));
+      if (!(ec = e)) admit(b, std::move(socket), connections);
+    } else {
+      auto [e, socket] = co_await acceptor->async_accept(shards.loop(shard), asio::as_tuple(asio::use_awaitable));
+      if (!(ec = e)) admit(b, std::move(socket), connections);
+    }
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
     if (ec) {
       // EMFILE and friends: back off briefly instead of spinning.
       spdlog::warn("accept failed: {}", ec.message());
       asio::steady_timer t(acceptor->get_executor(), std::chrono::milliseconds(100));
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-      continue;
     }
-    if (*connections >= static_cast<size_t>(b.config.max_connections)) {
-      spdlog::warn("max.connections ({}) reached: refusing a connection", b.config.max_connections);
-      continue;  // the socket closes as it goes out of scope
-    }
-    asio::co_spawn(acceptor->get_executor(), serve_connection(b, std::move(socket), connections), asio::detached);
   }
 }
 
 }  // namespace
 
-server::server(services& b) : b_(b) {}
+server::server(services& b) : b_(b), shards_(b.executor, b.config.reactor_threads) {}
+
+server::~server() { shutdown(); }
+
+void server::shutdown() {
+  stop();
+  shards_.stop();
+}
 
 std::error_code server::start() {
+  shards_.start();
   for (const auto& l : b_.config.listeners) {
     boost::system::error_code ec;
     auto addr = asio::ip::make_address(l.host.empty() ? "0.0.0.0" : l.host, ec);
@@ -65,7 +88,7 @@ std::error_code server::start() {
     }
     spdlog::info("listening on {}://{}:{}", l.listener_name, l.host, acceptor->local_endpoint().port());
     acceptors_.push_back(acceptor);
-    asio::co_spawn(b_.executor, accept_loop(b_, acceptor, connections_), asio::detached);
+    asio::co_spawn(b_.executor, accept_loop(b_, shards_, acceptor, connections_), asio::detached);
   }
   return {};
 }

@@ -140,7 +140,8 @@ inline constexpr key_def broker_table[] = {
     broker("node.id", t::int32, "1", any(), ro, s::node, "This node's id, reported to clients in Metadata."),
     broker("num.io.threads", t::int32, "8", at_least(1), dyn_only, s::node,
            "Kafka's request-handler thread count. The controller accepts and stores it for a BROKER resource; "
-           "Samsa serves requests on one network thread (docs/architecture.md) and reads no start-up value."),
+           "Samsa runs request handlers on reactor shard 0 and sizes its shards with `reactor.threads` "
+           "(docs/architecture.md) and reads no start-up value."),
     broker("num.partitions", t::int32, "1", at_least(1), ro, s::controller,
            "Partitions of auto-created topics and of CreateTopics with -1 partitions."),
     broker("num.replica.fetchers", t::int32, "1", at_least(1), ro, s::replication,
@@ -170,6 +171,11 @@ inline constexpr key_def broker_table[] = {
            "quorum leader without voting, like a KRaft observer; needs `controller.quorum.voters`)."),
     broker("queued.max.requests", t::int32, "500", at_least(1), ro, s::node,
            "Requests read from one connection but not yet answered before reading pauses."),
+    broker("reactor.threads", t::int32, "0", at_least(0), ro, s::node,
+           "Reactor threads (shards), each running its own event loop; 0 = one per CPU core. Connections are spread "
+           "over them and do their socket I/O there (request frames in, responses and sendfile out); shard 0 also "
+           "owns the partitions, groups and the controller, and runs every request handler "
+           "(docs/architecture.md, Threading model)."),
     broker("replica.fetch.backoff.ms", t::int64, "1000", at_least(0), ro, s::replication,
            "A follower waits this long after a failed fetch (connection lost, leader unknown) before retrying."),
     broker("replica.fetch.max.bytes", t::int32, "1048576", at_least(1), ro, s::replication,

@@ -61,6 +61,7 @@ struct broker_config {
   bool auto_create_topics_enable = true;
   bool delete_topic_enable = true;
   int32_t socket_request_max_bytes = 104857600;
+  int32_t reactor_threads = 0;                // reactor.threads: shards serving connections; 0 = one per core
   int32_t queued_max_requests = 500;          // per connection: requests read but not yet answered
   int64_t connections_max_idle_ms = 600000;
   int32_t max_connections = 2147483647;
