@@ -83,7 +83,8 @@ boost::asio::awaitable<std::vector<cluster::create_topic_result>> admin_client::
     std::vector<cluster::create_topic_request> reqs) {
   std::vector<cluster::create_topic_result> out;
   if (!controller_.is_active()) {
-    auto resp_frame = co_await forward_to_controller(create_topics_frame(reqs, config_.node_id));
+    const auto request = create_topics_frame(reqs, config_.node_id);
+    auto resp_frame = co_await forward_to_controller(request);
     if (resp_frame && resp_frame->size() >= protocol::frame_size_prefix + 4) {
       std::span<const uint8_t> body(resp_frame->data() + protocol::frame_size_prefix + 4,
                                     resp_frame->size() - protocol::frame_size_prefix - 4);
@@ -123,7 +124,7 @@ void admin_client::request_topic_creation(cluster::create_topic_request req) {
 }
 
 boost::asio::awaitable<std::optional<std::vector<uint8_t>>> admin_client::forward_to_controller(
-    const std::vector<uint8_t>& frame) {
+    std::span<const uint8_t> frame) {
   // While the quorum elects a new leader (or the one we knew is gone) there is no one to forward to: wait for
   // one, as Kafka's forwarding manager queues requests until the controller is known, rather than answering
   // NOT_CONTROLLER at once to clients that may not retry.
@@ -139,7 +140,7 @@ boost::asio::awaitable<std::optional<std::vector<uint8_t>>> admin_client::forwar
 }
 
 boost::asio::awaitable<std::optional<std::vector<uint8_t>>> admin_client::forward_once(
-    const std::vector<uint8_t>& frame, std::chrono::steady_clock::time_point deadline) {
+    std::span<const uint8_t> frame, std::chrono::steady_clock::time_point deadline) {
   // The active controller is the quorum leader; it serves clients on its broker listener like any broker.
   const cluster::broker_id leader = controller_.leader_id();
   const auto* reg = leader >= 0 && leader != config_.node_id ? controller_.image().broker(leader) : nullptr;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -39,7 +40,7 @@ class admin_client {
   // (client::connection) and returns the whole response frame for our client (size prefix, the client's
   // correlation id, the answer). While no controller is known or reachable it retries for up to
   // forward_deadline; nullopt when none answered by then or this node became the active controller.
-  boost::asio::awaitable<std::optional<std::vector<uint8_t>>> forward_to_controller(const std::vector<uint8_t>& frame);
+  boost::asio::awaitable<std::optional<std::vector<uint8_t>>> forward_to_controller(std::span<const uint8_t> frame);
 
   static constexpr std::chrono::milliseconds forward_deadline{5000};
   static constexpr std::chrono::milliseconds forward_retry_pause{100};
@@ -50,7 +51,7 @@ class admin_client {
  private:
   // One attempt at the leader the quorum names now; nullopt when there is none or it did not answer.
   boost::asio::awaitable<std::optional<std::vector<uint8_t>>> forward_once(
-      const std::vector<uint8_t>& frame, std::chrono::steady_clock::time_point deadline);
+      std::span<const uint8_t> frame, std::chrono::steady_clock::time_point deadline);
 
   boost::asio::any_io_executor ex_;
   const broker_config& config_;

@@ -60,23 +60,23 @@ struct connection_state {
   }
 };
 
-// Runs on shard 0. Only `out` (handed over whole, nothing else touches it meanwhile) and the connection's immutable
-// peer name are used here; the connection's own state is touched back on its shard.
-asio::awaitable<void> run_handler(std::shared_ptr<connection_state> c, const api_handler* h,
-                                  std::unique_ptr<request_context> ctx) {
+// Runs on shard 0 and touches only `out` (handed over whole: nothing else uses it until it is marked ready) and its
+// own request; the connection's state is touched back on the connection's shard. It holds the connection weakly: a
+// handler still parked on shard 0 at shutdown must not own a socket of a shard that is already gone.
+asio::awaitable<void> run_handler(std::weak_ptr<connection_state> conn, asio::any_io_executor conn_executor,
+                                  const api_handler* h, std::unique_ptr<request_context> ctx) {
   auto out = ctx->out;
   try {
     co_await h->fn(*ctx);
   } catch (const std::exception& e) {
     // A handler bug must not take the broker down: log it and drop this connection.
-    spdlog::error("[{}] handler for api {} v{} failed: {}", c->peer, h->key, ctx->version(), e.what());
+    spdlog::error("[{}] handler for api {} v{} failed: {}", ctx->peer, h->key, ctx->version(), e.what());
     out->close_after = true;
   }
   ctx.reset();  // frees the request frame now rather than on the connection's shard later
-  auto ex = c->executor;
-  asio::dispatch(ex, [c = std::move(c), out = std::move(out)] {
+  asio::dispatch(conn_executor, [conn = std::move(conn), out = std::move(out)] {
     out->ready = true;
-    c->wakeup.cancel();
+    if (auto c = conn.lock()) c->wakeup.cancel();
   });
 }
 
@@ -206,7 +206,7 @@ asio::awaitable<void> serve_connection(services& b, tcp::socket socket,
       spdlog::warn("[{}] refusing frame of {} bytes: {}", c->peer, size, err.message());
       break;
     }
-    auto frame = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(size));
+    auto frame = std::make_shared<frame_buffer>(static_cast<size_t>(size));
     auto [e2, n2] = co_await asio::async_read(c->socket, asio::buffer(*frame), use_nothrow);
     if (e2) break;
     c->last_activity = std::chrono::steady_clock::now();
@@ -239,7 +239,7 @@ asio::awaitable<void> serve_connection(services& b, tcp::socket socket,
     auto ctx = std::unique_ptr<request_context>(new request_context{
         b, *header, frame, std::span<uint8_t>(frame->data() + header_bytes, r.remaining()), c->peer, out});
     c->pending.push_back(out);
-    asio::co_spawn(b.executor, run_handler(c, h, std::move(ctx)), asio::detached);
+    asio::co_spawn(b.executor, run_handler(c, c->executor, h, std::move(ctx)), asio::detached);
   }
   // Let queued responses drain before closing: the writer closes on its own at a close_after marker.
   while (!c->closing && !c->pending.empty()) {

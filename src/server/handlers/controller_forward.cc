@@ -13,7 +13,7 @@ namespace samsa::server {
 boost::asio::awaitable<bool> forwarded_to_controller(request_context& ctx) {
   if (ctx.s.controller.is_active() || ctx.frame == nullptr) co_return false;
   if (ctx.header.client_id && ctx.header.client_id->starts_with(forwarded_client_prefix)) co_return false;
-  auto response = co_await ctx.s.admin.forward_to_controller(*ctx.frame);
+  auto response = co_await ctx.s.admin.forward_to_controller(std::span<const uint8_t>(ctx.frame->data(), ctx.frame->size()));
   if (!response) co_return false;  // no controller answered: the local path reports NOT_CONTROLLER
   ctx.out->parts.emplace_back(std::move(*response));
   co_return true;
