@@ -352,5 +352,36 @@ class ConfluentKafka(unittest.TestCase):
             c.close()
 
 
+    def test_09_fetch_max_bytes_bounds_the_whole_response(self):
+        # KIP-74 (issue 20): the response's max_bytes (fetch.max.bytes) bounds the whole response, the first
+        # partition included; only the first record batch may exceed it. librdkafka sizes its receive buffer just
+        # above fetch.max.bytes, so a response over it drops the connection and the consumer never progresses.
+        topic = "ck-fetch-max-bytes"
+        p = producer(self.broker, **{"linger.ms": 0})
+        payload = bytes((i * 13 + 5) % 251 for i in range(900 * 1000))
+        per_partition = 6
+        for part in range(BROKER_PARTITIONS):
+            for i in range(per_partition):
+                p.produce(topic, payload, b"p%d-%d" % (part, i), partition=part)
+            p.poll(0)
+        flush_all(p)
+        c = consumer(self.broker, **{"fetch.max.bytes": 1_000_000, "max.partition.fetch.bytes": 20_000_000,
+                                     "receive.message.max.bytes": 1_000_512, "enable.partition.eof": False})
+        try:
+            c.assign([TopicPartition(topic, part, 0) for part in range(BROKER_PARTITIONS)])
+            got = defaultdict(list)
+            deadline = time.monotonic() + 60
+            while sum(map(len, got.values())) < BROKER_PARTITIONS * per_partition and time.monotonic() < deadline:
+                m = c.poll(0.5)
+                if m is None:
+                    continue
+                self.assertIsNone(m.error(), "consume error: %s" % m.error())
+                self.assertEqual(m.value(), payload)
+                got[m.partition()].append(m.offset())
+            for part in range(BROKER_PARTITIONS):
+                self.assertEqual(got[part], list(range(per_partition)), "partition %d" % part)
+        finally:
+            c.close()
+
 if __name__ == "__main__":
     harness.main(timeout=400)

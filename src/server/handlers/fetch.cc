@@ -61,8 +61,10 @@ size_t gather(services& s, const protocol::FetchRequest& req, int16_t version, p
           s.isr.check(part);  // the ISR change this progress may call for is the ISR sender's to send
         }
       }
+      // Each partition gets the smaller of its own limit and what is left of the response's (v3+), the first
+      // partition included; only the response's first batch may exceed them (read returns it whole).
       size_t limit = p.partition_max_bytes > 0 ? static_cast<size_t>(p.partition_max_bytes) : 0;
-      if (version >= 3 && total > 0) limit = std::min(limit, response_max > total ? response_max - total : 0);
+      if (version >= 3) limit = std::min(limit, response_max > total ? response_max - total : 0);
       // leader.replication.throttled.rate: an out-of-sync follower of a throttled replica waits while it is spent.
       const bool throttled = from_follower && s.partitions.throttled(*part, req.replica_id, true);
       if (throttled && s.partitions.leader_quota().exceeded(steady_ms())) limit = 0;
