@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "samsa/protocol/kafka_error.h"
 #include "samsa/storage/errc.h"
@@ -16,6 +17,14 @@ bool isr_change_outcome_unknown(protocol::kafka_errc code) noexcept {
   return code == ke::not_controller || code == ke::request_timed_out || code == ke::unknown_server_error ||
          code == ke::invalid_update_version || code == ke::fenced_leader_epoch || code == ke::unknown_leader_epoch;
 }
+
+namespace {
+// Record timestamps are wall-clock milliseconds since the epoch.
+int64_t wall_clock_ms() noexcept {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
 
 batch_identity identity_of(const records::batch_view& bv) noexcept {
   const int64_t last = static_cast<int64_t>(bv.base_sequence()) + bv.last_offset_delta();
@@ -84,6 +93,18 @@ append_outcome partition::append(std::span<uint8_t> batch, const records::batch_
   if (acks_all && leader_ && static_cast<int32_t>(leader_->isr().size()) < limits_.min_insync_replicas) {
     out.error = ke::not_enough_replicas;
     return out;
+  }
+  // Each record, where the topic's rules or the batch's compression call for it (Kafka's LogValidator).
+  if (needs_record_walk(bv, limits_.records)) {
+    thread_local std::vector<uint8_t> scratch;
+    auto check = check_records(bv, limits_.records, wall_clock_ms(), fmt::format("{}-{}", topic_, index_), scratch);
+    if (scratch.capacity() > (4u << 20)) std::vector<uint8_t>().swap(scratch);  // keep no large buffer around
+    if (check.error != ke::none) {
+      out.error = check.error;
+      out.error_message = std::move(check.message);
+      out.record_errors = std::move(check.record_errors);
+      return out;
+    }
   }
   const batch_identity id = identity_of(bv);
   const auto check = producers_.check_append(id);

@@ -59,7 +59,8 @@ broker::broker(boost::asio::any_io_executor ex, broker_config config, storage::l
   replica::topic_settings settings;
   settings.log_config = [this](const cluster::config_map& o) { return effective_log_config(config_, o); };
   settings.limits = [this](const cluster::config_map& o) {
-    return replica::partition_limits{effective_max_message_bytes(config_, o), effective_min_insync_replicas(config_, o)};
+    return replica::partition_limits{effective_max_message_bytes(config_, o), effective_min_insync_replicas(config_, o),
+                                     effective_record_rules(config_, o)};
   };
   replica::manager_hooks hooks;
   hooks.follow = [this](const std::shared_ptr<replica::partition>& p, cluster::broker_id leader) {

@@ -61,6 +61,21 @@ int32_t effective_max_message_bytes(const broker_config& b, const config_map& o)
   return v;
 }
 
+replica::record_rules effective_record_rules(const broker_config& b, const config_map& o) {
+  const storage::log_config log = effective_log_config(b, o);
+  replica::record_rules r;
+  r.compacted = log.compact;
+  r.create_time = !log.log_append_time;
+  auto value = [&](const config::key_def& k, int64_t& field) {
+    const std::string* v = override_of(o, k);
+    const std::string fallback = v ? std::string() : topic_config_default(b, k).value;
+    if (auto n = config::parse_int<int64_t>(v ? *v : fallback); n && *n >= 0) field = *n;
+  };
+  value(config::topic_key("message.timestamp.before.max.ms"), r.timestamp_before_max_ms);
+  value(config::topic_key("message.timestamp.after.max.ms"), r.timestamp_after_max_ms);
+  return r;
+}
+
 int32_t effective_min_insync_replicas(const broker_config& b, const config_map& o) {
   // Validated >= 1 by the controller; a bad value would make every acks=all produce fail, so it is not trusted.
   int32_t v = b.replication.min_insync_replicas;

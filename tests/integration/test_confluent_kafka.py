@@ -383,5 +383,34 @@ class ConfluentKafka(unittest.TestCase):
         finally:
             c.close()
 
+    def test_10_compacted_topic_refuses_records_without_key(self):
+        # Issue 20 item 1: Kafka refuses a batch with a keyless record on a compacted topic (INVALID_RECORD, the
+        # record listed in record_errors from Produce v8); keyed records in other batches are appended.
+        topic = "ck-compacted-keys"
+        admin = self.admin()
+        fs = admin.create_topics([NewTopic(topic, 1, 1, config={"cleanup.policy": "compact"})])
+        fs[topic].result(30)
+        p = producer(self.broker, **{"linger.ms": 0, "retries": 0})
+        results = []
+
+        def dr(err, msg):
+            results.append((msg.key(), err.code() if err else None, msg.offset() if not err else None))
+
+        p.produce(topic, b"v1", b"k1", on_delivery=dr)
+        flush_all(p)
+        p.produce(topic, b"no-key", on_delivery=dr)
+        p.flush(60)
+        p.produce(topic, b"v2", b"k2", on_delivery=dr)
+        flush_all(p)
+        self.assertEqual(results[0], (b"k1", None, 0))
+        self.assertEqual(results[1][:2], (None, KafkaError.INVALID_RECORD), results)
+        self.assertEqual(results[2], (b"k2", None, 1), "the refused record took no offset")
+        c = consumer(self.broker)
+        try:
+            msgs = read_partition(c, topic, 0, 0, 2)
+            self.assertEqual([(m.offset(), m.key()) for m in msgs], [(0, b"k1"), (1, b"k2")])
+        finally:
+            c.close()
+
 if __name__ == "__main__":
     harness.main(timeout=400)

@@ -82,7 +82,7 @@ TEST(Partition, ALoneLeaderCommitsAtOnce) {
 TEST(Partition, AcksAllWaitsForTheFollowersAndChecksMinIsr) {
   scratch s;
   partition p("t", 0, s.open(), 1);
-  p.set_limits({1 << 20, 2});
+  p.set_limits({1 << 20, 2, {}});
   p.apply_state(state({1, 2}, {1, 2}, 1, 0), true, 0);
   auto out = append(p, batch(2), true);
   ASSERT_EQ(out.error, ke::none);
@@ -121,7 +121,7 @@ TEST(Partition, RetriedIdempotentBatchIsAnsweredAsTheFirst) {
 TEST(Partition, ShortIsrRefusesPipelinedIdempotentBatchesAlike) {
   scratch s;
   partition p("t", 0, s.open(), 1);
-  p.set_limits({1 << 20, 2});
+  p.set_limits({1 << 20, 2, {}});
   p.apply_state(state({1, 2}, {1}, 1, 0), true, 0);
   ASSERT_EQ(append(p, batch(1, 42, 0), true).error, ke::not_enough_replicas);
   EXPECT_EQ(append(p, batch(1, 42, 1), true).error, ke::not_enough_replicas);

@@ -34,7 +34,7 @@ void simulation::start_process(broker& b) {
   b.waiters = std::make_unique<replica::purgatory>();
   replica::topic_settings settings;
   settings.log_config = [lc](const config_map&) { return lc; };
-  settings.limits = [](const config_map&) { return replica::partition_limits{1 << 20, min_isr}; };
+  settings.limits = [](const config_map&) { return replica::partition_limits{1 << 20, min_isr, {}}; };
   replica::manager_hooks hooks;
   broker* bp = &b;
   hooks.follow = [this, bp](const std::shared_ptr<replica::partition>& p, broker_id leader) { follow(*bp, p, leader); };

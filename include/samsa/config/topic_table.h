@@ -25,7 +25,7 @@ constexpr key_def topic(std::string_view name, value_type type, std::string_view
 inline constexpr key_def topic_table[] = {
     topic("cleanup.policy", t::list, "delete", non_empty_list_of(cleanup_policies), "log.cleanup.policy",
           "`delete` removes old segments by retention; `compact` keeps the latest record of every key (log "
-          "compaction). Both may be listed."),
+          "compaction), and refuses produced records without a key (INVALID_RECORD). Both may be listed."),
     topic("compression.type", t::string, "producer", one_of(compression_types), "compression.type",
           "Kafka recompresses batches to this codec. Accepted and stored; Samsa keeps batches as the producer "
           "compressed them."),
@@ -56,12 +56,12 @@ inline constexpr key_def topic_table[] = {
           "down-convert."),
     topic("message.timestamp.after.max.ms", t::int64, "9223372036854775807", at_least(0),
           "log.message.timestamp.after.max.ms",
-          "How far ahead of the broker's clock a CreateTime timestamp may be. Accepted and stored; Samsa does not "
-          "apply it yet."),
+          "How far ahead of the broker's clock a CreateTime record's timestamp may be; a produced batch with a "
+          "record beyond it is refused with INVALID_TIMESTAMP, the record listed in record_errors (v8+)."),
     topic("message.timestamp.before.max.ms", t::int64, "9223372036854775807", at_least(0),
           "log.message.timestamp.before.max.ms",
-          "How far behind the broker's clock a CreateTime timestamp may be. Accepted and stored; Samsa does not "
-          "apply it yet."),
+          "How far behind the broker's clock a CreateTime record's timestamp may be; a produced batch with a "
+          "record beyond it is refused with INVALID_TIMESTAMP, the record listed in record_errors (v8+)."),
     topic("message.timestamp.difference.max.ms", t::int64, "9223372036854775807", at_least(0),
           "log.message.timestamp.difference.max.ms",
           "Kafka's older form of the two keys above. Accepted and stored; Samsa does not apply it yet."),

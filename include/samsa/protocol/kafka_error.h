@@ -34,6 +34,7 @@ enum class kafka_errc : int16_t {
   invalid_session_timeout = 26,
   rebalance_in_progress = 27,
   invalid_commit_offset_size = 28,
+  invalid_timestamp = 32,
   unsupported_version = 35,
   topic_already_exists = 36,
   invalid_partitions = 37,
@@ -104,6 +105,7 @@ inline constexpr kafka_errc unknown_member_id = kafka_errc::unknown_member_id;
 inline constexpr kafka_errc invalid_session_timeout = kafka_errc::invalid_session_timeout;
 inline constexpr kafka_errc rebalance_in_progress = kafka_errc::rebalance_in_progress;
 inline constexpr kafka_errc invalid_commit_offset_size = kafka_errc::invalid_commit_offset_size;
+inline constexpr kafka_errc invalid_timestamp = kafka_errc::invalid_timestamp;
 inline constexpr kafka_errc unsupported_version = kafka_errc::unsupported_version;
 inline constexpr kafka_errc topic_already_exists = kafka_errc::topic_already_exists;
 inline constexpr kafka_errc invalid_partitions = kafka_errc::invalid_partitions;

@@ -26,6 +26,7 @@
 #include "samsa/cluster/partition_leader.h"
 #include "samsa/records/record_batch.h"
 #include "samsa/replica/producer_state.h"
+#include "samsa/replica/record_checks.h"
 #include "samsa/storage/partition_log.h"
 
 namespace samsa::replica {
@@ -37,6 +38,7 @@ using samsa::partition_index;
 struct partition_limits {
   int32_t max_message_bytes = 1048588;  // max.message.bytes
   int32_t min_insync_replicas = 1;      // min.insync.replicas
+  record_rules records;                 // what each produced record must satisfy (record_checks.h)
 };
 
 // The outcome of a leader append.
@@ -47,6 +49,8 @@ struct append_outcome {
   int64_t log_append_time = -1;
   bool duplicate = false;      // a retry of a batch already in the log (base/last are the original's)
   bool hwm_advanced = false;
+  std::string error_message;                // with INVALID_RECORD / INVALID_TIMESTAMP (Produce v8+)
+  std::vector<record_error> record_errors;  // the refused records by index in the batch (Produce v8+)
 };
 
 // What a read for a fetching follower or consumer found.

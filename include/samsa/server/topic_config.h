@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "samsa/config/key.h"
+#include "samsa/replica/record_checks.h"
 #include "samsa/server/config.h"
 #include "samsa/storage/log_config.h"
 
@@ -27,5 +28,8 @@ topic_default topic_config_default(const broker_config& broker, const config::ke
 storage::log_config effective_log_config(const broker_config& broker, const config_map& overrides);
 int32_t effective_max_message_bytes(const broker_config& broker, const config_map& overrides);
 int32_t effective_min_insync_replicas(const broker_config& broker, const config_map& overrides);
+// What each produced record must satisfy: cleanup.policy, message.timestamp.type and
+// message.timestamp.before/after.max.ms (topic override, else the broker's log.* synonym, else Kafka's default).
+replica::record_rules effective_record_rules(const broker_config& broker, const config_map& overrides);
 
 }  // namespace samsa::server

@@ -5,7 +5,7 @@ namespace {
 
 // Version ranges: ../docs/protocol.md and COMPAT §4. Every version listed here is implemented completely.
 constexpr api_handler kHandlers[] = {
-    {0, 3, 7, handle_produce},            // Produce: 3 (magic 2) .. 7 (zstd)
+    {0, 3, 9, handle_produce},            // Produce: 3 (magic 2) .. 7 (zstd), 8 (record_errors), 9 (flexible)
     {1, 4, 11, handle_fetch},             // Fetch: 4 .. 11
     {2, 1, 5, handle_list_offsets},       // ListOffsets
     {3, 0, 8, handle_metadata},           // Metadata

@@ -1,5 +1,7 @@
-// Produce (0), v3-7. One v2 batch per partition, validated (size, magic, CRC, counts, codec) before it is
-// appended; the log rewrites baseOffset and partitionLeaderEpoch in place in the request buffer, so the
+// Produce (0), v3-9. One v2 batch per partition, validated (size, magic, CRC, counts, codec) before it is
+// appended, and its records checked by the partition where the topic's rules or the codec call for it
+// (replica/record_checks.h: keys on compacted topics, timestamp bounds, decodable compressed records; refused
+// records are listed in record_errors from v8); the log rewrites baseOffset and partitionLeaderEpoch in place in the request buffer, so the
 // batch is written to disk without a copy. acks=-1 is answered only once the batch is fsynced on the leader (group
 // commit) AND the high watermark has passed it, i.e. every in-sync replica has it (docs/replication.md);
 // NOT_ENOUGH_REPLICAS when the ISR is smaller than min.insync.replicas before the append, _AFTER_APPEND when it
@@ -99,9 +101,17 @@ asio::awaitable<void> handle_produce(request_context& ctx) {
       if (rp.error_code != kafka_error::none) continue;
       // The frame buffer belongs to this request: the log may rewrite the batch header in it.
       std::span<uint8_t> batch(const_cast<uint8_t*>(pd.records->data()), pd.records->size());
-      const auto out = part->append(batch, bv, req.acks == -1);
+      auto out = part->append(batch, bv, req.acks == -1);
       rp.error_code = out.error;
-      if (out.error != kafka_error::none) continue;
+      if (out.error != kafka_error::none) {
+        if (!out.error_message.empty()) rp.error_message = std::move(out.error_message);
+        for (auto& e : out.record_errors) {
+          auto& re = rp.record_errors.emplace_back();
+          re.batch_index = e.batch_index;
+          re.batch_index_error_message = std::move(e.message);
+        }
+        continue;
+      }
       // A retry of a batch already in the log is answered as the first time (which may still be waiting).
       if (!out.duplicate) appended.push_back(part.get());
       rp.base_offset = out.base_offset;
