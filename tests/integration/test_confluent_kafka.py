@@ -6,6 +6,7 @@ consumer, watermarks, offsets_for_times, and the idempotent producer (acks=all, 
 """
 
 import os
+import struct
 import sys
 import time
 import unittest
@@ -65,6 +66,33 @@ def read_partition(c, topic, partition, start, count, timeout=60):
     assert len(out) >= count, "read %d of %d messages from %s[%d] from offset %d within %d s" % (
         len(out), count, topic, partition, start, timeout)
     return out
+
+
+def _crc32c(data):
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
+    return crc ^ 0xFFFFFFFF
+
+
+def _varint(n):
+    return harness.uvarint((n << 1) ^ (n >> 63))  # zigzag
+
+
+def record_batch(keys, timestamp):
+    """An uncompressed v2 record batch, one record per key (None = null key), all at `timestamp`."""
+    recs = b""
+    for i, k in enumerate(keys):
+        body = b"\x00" + _varint(0) + _varint(i)
+        body += _varint(-1) if k is None else _varint(len(k)) + k
+        body += _varint(1) + b"v" + _varint(0)
+        recs += _varint(len(body)) + body
+    after_crc = struct.pack(">hiqqqhii", 0, len(keys) - 1, timestamp, timestamp, -1, -1, -1, len(keys)) + recs
+    # partition leader epoch, magic, CRC-32C of everything after it
+    batch_wo_len = struct.pack(">ib", -1, 2) + struct.pack(">I", _crc32c(after_crc)) + after_crc
+    return struct.pack(">qi", 0, len(batch_wo_len)) + batch_wo_len
 
 
 class ConfluentKafka(unittest.TestCase):
@@ -409,6 +437,51 @@ class ConfluentKafka(unittest.TestCase):
         try:
             msgs = read_partition(c, topic, 0, 0, 2)
             self.assertEqual([(m.offset(), m.key()) for m in msgs], [(0, b"k1"), (1, b"k2")])
+        finally:
+            c.close()
+
+    def test_11_produce_v8_lists_refused_records(self):
+        # KIP-467 on the wire: Produce v8 answers INVALID_RECORD with the keyless records' batch indexes in
+        # record_errors and an error_message; nothing is appended.
+        topic = "ck-compacted-raw"
+        admin = self.admin()
+        admin.create_topics([NewTopic(topic, 1, 1, config={"cleanup.policy": "compact"})])[topic].result(30)
+        batch = record_batch([b"a", None, b"c", None], int(time.time() * 1000))
+        body = struct.pack(">hhi", -1, 1, 30000)  # transactional_id null, acks 1, timeout
+        body += struct.pack(">i", 1) + harness.kstring(topic) + struct.pack(">i", 1)
+        body += struct.pack(">ii", 0, len(batch)) + batch
+        with harness.connect(self.broker.port) as sock:
+            sock.sendall(harness.request(0, 8, 7, body))
+            frame = harness.read_frame(sock)
+        self.assertIsNotNone(frame)
+        pos = 4  # correlation id
+        (n_topics,) = struct.unpack_from(">i", frame, pos)
+        pos += 4
+        self.assertEqual(n_topics, 1)
+        (name_len,) = struct.unpack_from(">h", frame, pos)
+        pos += 2 + name_len
+        (n_parts,) = struct.unpack_from(">i", frame, pos)
+        pos += 4
+        self.assertEqual(n_parts, 1)
+        index, error, base_offset, _, _ = struct.unpack_from(">ihqqq", frame, pos)
+        pos += 4 + 2 + 8 + 8 + 8
+        self.assertEqual((index, error, base_offset), (0, KafkaError.INVALID_RECORD, -1))
+        (n_errors,) = struct.unpack_from(">i", frame, pos)
+        pos += 4
+        indexes = []
+        for _ in range(n_errors):
+            (bi, mlen) = struct.unpack_from(">ih", frame, pos)
+            pos += 6
+            msg = frame[pos:pos + mlen].decode()
+            pos += mlen
+            indexes.append(bi)
+            self.assertIn("without key", msg)
+        self.assertEqual(indexes, [1, 3])
+        (mlen,) = struct.unpack_from(">h", frame, pos)
+        self.assertGreater(mlen, 0, "error_message is set")
+        c = consumer(self.broker)
+        try:
+            self.assertEqual(c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10), (0, 0))
         finally:
             c.close()
 
