@@ -2,6 +2,7 @@
 
 #include "samsa/config/broker_table.h"
 #include "samsa/config/endpoints.h"
+#include "samsa/config/kafka_keys.h"
 #include "samsa/config/validate.h"
 #include "samsa/config/value.h"
 #include "settings_reader.h"
@@ -16,20 +17,27 @@ std::error_code invalid() { return std::make_error_code(std::errc::invalid_argum
 server::endpoint to_endpoint(const config::listener& l) { return {l.name, l.host, l.port}; }
 
 // The start-up settings: every key's default, then the given values, each checked against its key_def.
-// nullopt (and error) for an unknown key, a key samsad does not read at start-up, or a bad value.
-std::optional<settings_map> merge(const properties& given, std::string& error) {
+// A key Kafka defines that samsad does not read at start-up goes to `no_effect` (a server.properties written for
+// Kafka starts as it is); nullopt (and error) for a key neither defines, with the nearest known key as a hint, or
+// for a bad value.
+std::optional<settings_map> merge(const properties& given, std::vector<std::string>& no_effect, std::string& error) {
   settings_map out;
   for (const config::key_def& k : config::broker_table)
     if (k.mode != config::update_mode::dynamic_only) out[std::string(k.name)] = std::string(k.default_value);
   for (const auto& [key, value] : given) {
     const config::key_def* k = config::find_broker_key(key);
+    if (k == nullptr && config::is_kafka_broker_key(key)) {
+      no_effect.push_back(key);
+      continue;
+    }
     if (k == nullptr) {
       error = "unknown configuration key '" + key + "'";
+      if (auto hint = config::nearest_broker_key(key)) error += " (did you mean '" + *hint + "'?)";
       return std::nullopt;
     }
     if (k->mode == config::update_mode::dynamic_only) {
-      error = "'" + key + "' is not read at start-up (the controller only stores it through AlterConfigs)";
-      return std::nullopt;
+      no_effect.push_back(key);  // the controller stores it through AlterConfigs; nothing reads it at start-up
+      continue;
     }
     if (auto why = config::validate(*k, value)) {
       error = *why;
@@ -135,6 +143,8 @@ bool bind(const settings_map& settings, const properties& given, server::broker_
   r.get<"socket.request.max.bytes">(c.socket_request_max_bytes);
   r.get<"queued.max.requests">(c.queued_max_requests);
   r.get<"reactor.threads">(c.reactor_threads);
+  r.get<"socket.send.buffer.bytes">(c.socket_send_buffer_bytes);
+  r.get<"socket.receive.buffer.bytes">(c.socket_receive_buffer_bytes);
   r.get<"connections.max.idle.ms">(c.connections_max_idle_ms);
   r.get<"max.connections">(c.max_connections);
   r.get<"message.max.bytes">(c.message_max_bytes);
@@ -180,7 +190,8 @@ bool bind(const settings_map& settings, const properties& given, server::broker_
 }  // namespace
 
 result<server::broker_config> build_broker_config(const properties& given, std::string& error) {
-  auto settings = merge(given, error);
+  std::vector<std::string> no_effect;
+  auto settings = merge(given, no_effect, error);
   if (!settings) return invalid();
   apply_aliases(given, *settings);
 
@@ -189,6 +200,7 @@ result<server::broker_config> build_broker_config(const properties& given, std::
   if (error = inconsistency(c); !error.empty()) return invalid();
 
   c.settings = std::move(*settings);
+  c.keys_without_effect = std::move(no_effect);
   for (const auto& [k, v] : given) c.explicitly_set.insert(k);
   return c;
 }

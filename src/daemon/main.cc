@@ -1,6 +1,7 @@
 // samsad: the Samsa broker daemon. With no arguments it runs a single-node broker on 127.0.0.1:9092 with its
 // data under ./data. `--config server.properties` and `--override key=value` take Kafka's configuration keys.
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -128,6 +129,9 @@ int main(int argc, char** argv) {
     spdlog::critical("bad configuration: {}", error);
     return 2;
   }
+  if (!config->keys_without_effect.empty())
+    spdlog::warn("{} Kafka configuration key(s) accepted but without effect in samsad (docs/configuration.md): {}",
+                 config->keys_without_effect.size(), fmt::join(config->keys_without_effect, ", "));
 
   raise_open_file_limit();
   std::error_code ec;

@@ -24,6 +24,10 @@ void admit(services& b, Socket socket, const std::shared_ptr<std::atomic<size_t>
     spdlog::warn("max.connections ({}) reached: refusing a connection", b.config.max_connections);
     return;
   }
+  if (b.config.socket_send_buffer_bytes > 0) {
+    boost::system::error_code ignored;  // best effort, as Kafka: the kernel may clamp it
+    socket.set_option(asio::socket_base::send_buffer_size(b.config.socket_send_buffer_bytes), ignored);
+  }
   auto ex = socket.get_executor();
   asio::co_spawn(ex, serve_connection(b, tcp::socket(std::move(socket)), connections), asio::detached);
 }
@@ -80,6 +84,9 @@ std::error_code server::start() {
     tcp::endpoint ep(addr, l.port);
     acceptor->open(ep.protocol(), ec);
     if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    // socket.receive.buffer.bytes: before listen, so accepted connections inherit it with a matching window scale.
+    if (!ec && b_.config.socket_receive_buffer_bytes > 0)
+      acceptor->set_option(asio::socket_base::receive_buffer_size(b_.config.socket_receive_buffer_bytes), ec);
     if (!ec) acceptor->bind(ep, ec);
     if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {

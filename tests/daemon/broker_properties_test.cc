@@ -2,8 +2,15 @@
 // keys, and the settings DescribeConfigs reports.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <iterator>
+
 #include "broker_properties.h"
+#include "properties.h"
 #include "samsa/config/broker_table.h"
+#include "samsa/config/kafka_keys.h"
 
 namespace samsa::daemon {
 namespace {
@@ -41,9 +48,51 @@ TEST(BrokerProperties, RangesComeFromTheKeyTable) {
   EXPECT_EQ(error_of({{"auto.create.topics.enable", "FALSE"}}), "ok");  // Kafka's booleans ignore case
 }
 
-TEST(BrokerProperties, KeysOnlyTheControllerStoresAreNotReadAtStartUp) {
-  EXPECT_NE(error_of({{"num.io.threads", "8"}}).find("num.io.threads"), std::string::npos);
-  EXPECT_NE(error_of({{"retention.ms", "1"}}).find("unknown configuration key 'retention.ms'"), std::string::npos);
+TEST(BrokerProperties, KafkaKeysWithoutEffectAreAcceptedAndNamed) {
+  std::string err;
+  // num.io.threads is only stored by the controller; listener.security.protocol.map is Kafka's, not implemented.
+  auto c = build_broker_config({{"num.io.threads", "8"}, {"listener.security.protocol.map", "PLAINTEXT:PLAINTEXT"}},
+                               err);
+  ASSERT_TRUE(c) << err;
+  EXPECT_EQ(c->keys_without_effect, (std::vector<std::string>{"listener.security.protocol.map", "num.io.threads"}));
+}
+
+TEST(BrokerProperties, KafkasKeyListIsSortedForLookup) {
+  const auto keys = config::kafka_broker_keys();
+  EXPECT_GT(keys.size(), 300u);
+  EXPECT_TRUE(std::adjacent_find(keys.begin(), keys.end(), std::greater_equal<>()) == keys.end());
+  EXPECT_TRUE(config::is_kafka_broker_key("num.network.threads"));
+  EXPECT_TRUE(config::is_kafka_broker_key("listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config"));
+  EXPECT_FALSE(config::is_kafka_broker_key("num.network.thread"));
+}
+
+TEST(BrokerProperties, KeysNeitherDefinesAreRefusedWithTheNearestKnownKey) {
+  EXPECT_EQ(error_of({{"log.retension.hours", "1"}}),
+            "unknown configuration key 'log.retension.hours' (did you mean 'log.retention.hours'?)");
+  EXPECT_EQ(error_of({{"num.network.thread", "3"}}),
+            "unknown configuration key 'num.network.thread' (did you mean 'num.network.threads'?)");
+  EXPECT_EQ(error_of({{"retention.ms", "1"}}),
+            "unknown configuration key 'retention.ms' (did you mean 'log.retention.ms'?)");  // a topic key
+  EXPECT_EQ(error_of({{"completely.different.thing", "1"}}), "unknown configuration key 'completely.different.thing'");
+}
+
+TEST(BrokerProperties, KafkasOwnKraftExampleStarts) {
+  std::ifstream in(SAMSA_FIXTURES_DIR "/kafka_kraft_server.properties");
+  ASSERT_TRUE(in) << "fixture missing";
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto props = parse_properties(text);
+  ASSERT_TRUE(props);
+  std::string err;
+  auto c = build_broker_config(*props, err);
+  ASSERT_TRUE(c) << err;
+  EXPECT_EQ(c->keys_without_effect,
+            (std::vector<std::string>{"inter.broker.listener.name", "listener.security.protocol.map",
+                                      "num.io.threads", "num.network.threads", "num.recovery.threads.per.data.dir",
+                                      "transaction.state.log.min.isr", "transaction.state.log.replication.factor"}));
+  EXPECT_EQ(c->socket_send_buffer_bytes, 102400);  // these take effect (server.cc)
+  EXPECT_EQ(c->socket_receive_buffer_bytes, 102400);
+  EXPECT_EQ(c->log_defaults.retention_ms, 168LL * 3600 * 1000);
+  EXPECT_EQ(c->log_dirs.front(), "/tmp/kraft-combined-logs");
 }
 
 TEST(BrokerProperties, ChecksBetweenKeysNameThem) {

@@ -196,8 +196,14 @@ inline constexpr key_def broker_table[] = {
            "Samsa key (Kafka has none): `.log` files of sealed segments kept open across all partitions; beyond it "
            "the least recently used are closed and reopened on demand (the active segment of every partition "
            "always stays open, so the real floor is the partition count). `0`: unbounded."),
+    broker("socket.receive.buffer.bytes", t::int32, "-1", at_least(-1), ro, s::node,
+           "SO_RCVBUF of the client listeners (set before listen, so the TCP window scale follows) and hence of "
+           "their connections; -1 (or 0) leaves the OS's autotuning. Kafka's default is 102400; Samsa's is -1 "
+           "because a fixed size turns the kernel's autotuning off."),
     broker("socket.request.max.bytes", t::int32, "104857600", at_least(1), ro, s::node,
            "Largest request frame accepted; larger ones close the connection."),
+    broker("socket.send.buffer.bytes", t::int32, "-1", at_least(-1), ro, s::node,
+           "SO_SNDBUF of client connections; -1 (or 0) leaves the OS's autotuning (Kafka's default is 102400)."),
     broker("unclean.leader.election.enable", t::boolean, "false", any(), dyn, s::controller,
            "Elect a leader outside the ISR when no in-sync replica is alive (may lose acknowledged data)."),
 };

@@ -62,6 +62,8 @@ struct broker_config {
   bool delete_topic_enable = true;
   int32_t socket_request_max_bytes = 104857600;
   int32_t reactor_threads = 0;                // reactor.threads: shards serving connections; 0 = one per core
+  int32_t socket_send_buffer_bytes = -1;      // SO_SNDBUF of client connections; -1: the OS's (autotuned)
+  int32_t socket_receive_buffer_bytes = -1;   // SO_RCVBUF of the listeners and their connections; -1: the OS's
   int32_t queued_max_requests = 500;          // per connection: requests read but not yet answered
   int64_t connections_max_idle_ms = 600000;
   int32_t max_connections = 2147483647;
@@ -76,6 +78,8 @@ struct broker_config {
   // DescribeConfigs can report values and sources.
   std::map<std::string, std::string> settings;
   std::set<std::string> explicitly_set;
+  // Keys given that Kafka defines but that have no effect in samsad (logged once at start-up).
+  std::vector<std::string> keys_without_effect;
   group::group_config group;                  // group.* / offsets.* (consumer groups)
   quorum_config quorum;
   replication_config replication;
