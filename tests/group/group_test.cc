@@ -2,6 +2,7 @@
 // membership, bad input.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
 
 #include "samsa/group/errors.h"
@@ -176,6 +177,57 @@ TEST_F(fixture, SecondMemberTriggersRebalanceAndFollowerWaitsForLeaderSync) {
   EXPECT_EQ(g->state(), group_state::stable);
   EXPECT_EQ(g->heartbeat(bid, std::nullopt, 2, now), err::none);
   EXPECT_EQ(g->heartbeat(bid, std::nullopt, 1, now), err::illegal_generation);
+}
+
+// Issue 20 item 4: a cooperative-sticky leader decides revocations from the owned partitions in each member's
+// JoinGroup metadata, so it must always get every member's latest metadata, never one from an earlier join. Two
+// members, the second joining at every point of the first's generation (before or after its SyncGroup, before or
+// after its next heartbeat), the first's rejoin carrying what it owns by then.
+TEST_F(fixture, LeaderAlwaysGetsEachMembersLatestSubscription) {
+  for (int variant = 0; variant < 4; ++variant) {
+    SCOPED_TRACE("variant " + std::to_string(variant));
+    make();
+    auto first = req();
+    first.protocols = {{"cooperative-sticky", b("owned:none")}};
+    auto ja = join(first);
+    advance(3000);
+    ASSERT_TRUE(*ja);
+    const std::string a = (*ja)->member_id;
+    ASSERT_EQ((*ja)->generation, 1);
+    const bool a_synced_first = variant & 1;
+    std::string a_owns = "owned:none";
+    std::shared_ptr<std::optional<sync_result>> sa;
+    if (a_synced_first) {
+      sa = sync(a, 1, {{a, b("p0,p1")}});
+      ASSERT_TRUE(*sa);
+      ASSERT_EQ((*sa)->error, err::none);
+      a_owns = "owned:p0,p1";
+    }
+    auto second = req();
+    second.protocols = {{"cooperative-sticky", b("owned:none")}};
+    auto jb = join(second);
+    EXPECT_FALSE(*jb) << "the generation must wait for the first member to rejoin";
+    if (!a_synced_first) {
+      // The first member's SyncGroup of generation 1 comes too late: it owns nothing.
+      sa = sync(a, 1, {{a, b("p0,p1")}});
+      ASSERT_TRUE(*sa);
+      EXPECT_EQ((*sa)->error, err::rebalance_in_progress);
+    }
+    if (variant & 2) {
+      EXPECT_EQ(g->heartbeat(a, std::nullopt, 1, now), err::rebalance_in_progress);
+      advance(100);
+    }
+    auto rejoin = req(a);
+    rejoin.protocols = {{"cooperative-sticky", b(a_owns)}};
+    auto ja2 = join(rejoin);
+    ASSERT_TRUE(*ja2);
+    ASSERT_TRUE(*jb);
+    EXPECT_EQ((*ja2)->generation, 2);
+    ASSERT_EQ((*ja2)->leader, a);
+    std::map<std::string, std::string> seen;
+    for (const auto& m : (*ja2)->members) seen[m.member_id] = std::string(m.metadata.begin(), m.metadata.end());
+    EXPECT_EQ(seen, (std::map<std::string, std::string>{{a, a_owns}, {(*jb)->member_id, "owned:none"}}));
+  }
 }
 
 TEST_F(fixture, SilentMemberExpiresAndOthersRebalance) {
