@@ -277,5 +277,51 @@ class Groups(unittest.TestCase):
         finish_all([a, b, c], commit=False)
 
 
+    def test_5_cooperative_two_members_never_own_a_partition_together(self):
+        # Issue 20 item 4: with cooperative-sticky, a partition moves only after its owner revoked it (an extra
+        # rebalance round), so two members never own it at once. Repeated with fresh groups: the second member joins
+        # once the first owns both partitions.
+        fs = self.admin.create_topics([NewTopic("g-coop2", 2, 1)])
+        fs["g-coop2"].result(30)
+        for round_ in range(6):
+            group = "coop2-%d" % round_
+            owned = {"c1": set(), "c2": set()}
+            violations = []
+
+            def make(name):
+                other = "c2" if name == "c1" else "c1"
+                c = Consumer(consumer_conf(self.broker, group, **{"partition.assignment.strategy": "cooperative-sticky",
+                                                                  "heartbeat.interval.ms": 100}))
+
+                def on_assign(consumer, parts):
+                    for tp in parts:
+                        if tp.partition in owned[other]:
+                            violations.append("round %d: %s got partition %d while %s still owned it"
+                                              % (round_, name, tp.partition, other))
+                        owned[name].add(tp.partition)
+
+                def on_revoke(consumer, parts):
+                    for tp in parts:
+                        owned[name].discard(tp.partition)
+
+                c.subscribe(["g-coop2"], on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
+                return c
+
+            c1 = make("c1")
+            deadline = time.monotonic() + 30
+            while owned["c1"] != {0, 1} and time.monotonic() < deadline:
+                c1.poll(0.05)
+            self.assertEqual(owned["c1"], {0, 1}, "round %d: the first member owns both partitions" % round_)
+            c2 = make("c2")
+            deadline = time.monotonic() + 30
+            while not (len(owned["c1"]) == 1 and len(owned["c2"]) == 1) and time.monotonic() < deadline:
+                c1.poll(0.02)
+                c2.poll(0.02)
+            self.assertEqual(violations, [])
+            self.assertEqual((len(owned["c1"]), len(owned["c2"])), (1, 1), "round %d: %s" % (round_, owned))
+            self.assertEqual(owned["c1"] | owned["c2"], {0, 1})
+            c2.close()
+            c1.close()
+
 if __name__ == "__main__":
     harness.main(timeout=300)
